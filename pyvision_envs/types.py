@@ -13,6 +13,8 @@ from typing import Any
 
 from PIL import Image
 
+# A shared read-only empty mapping; given through default_factory because Python 3.11+ dataclasses refuse
+# unhashable (mappingproxy) defaults.
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -94,12 +96,12 @@ class Task:
     question: str
     answer: str
     grader: str = "exact"
-    grader_args: Mapping[str, Any] = _EMPTY
+    grader_args: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     images: tuple[Image.Image, ...] = ()
     video: VideoRef | None = None
     family: str = ""
-    public: Mapping[str, Any] = _EMPTY
-    meta: Mapping[str, Any] = _EMPTY
+    public: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    meta: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True)
