@@ -1,0 +1,301 @@
+"""Oversample-filter-rank: turn rollout rounds into one GRPO training batch (SPEC section 4, exactly).
+
+Per training step, with ``target = train_batch * G`` trajectories:
+
+1. Take the next ``gen_batch`` prompts; ``generate_round`` rolls out G trajectories for each.
+2. Compute advantages on the **full** groups, before anything is dropped (``group_advantages``).
+3. Filter, in this order (each trajectory is counted once, under the first filter that drops it):
+   whole groups whose reward std is ``<= std_tol``; trajectories with a broken interaction
+   (``EndReason.broken_interaction``: context full, too many images, format breakage); optionally trajectories
+   that never got an image back from a tool (``images_returned == 0``).
+4. Add the survivors to the pool; repeat from 1 until the pool holds ``>= target`` trajectories or
+   ``max_rounds`` rounds have run.
+5. Rank the pool's groups by reward std, descending (ties keep generation order), and keep exactly ``target``.
+
+Cutting to exactly ``target``: groups are kept **whole first**: walking the ranking, every group that still fits
+is taken; if slots remain, they are filled from the highest-ranked group that did not fit, taking its
+trajectories in generation order (at most one group is cut). Advantages were computed on the full group, so a cut
+group's kept trajectories keep their advantages.
+
+When ``max_rounds`` (or the prompt iterator) runs out before the pool reaches ``target``, the batch holds the whole
+pool, ranked: **no padding**; ``stats.hit_max_rounds`` / ``stats.prompts_exhausted`` say so and the trainer
+normalizes its loss by the tokens it actually has. An empty pool gives an empty batch (the trainer skips the
+update).
+
+Modes (for ablations): ``ofr`` as above; ``filter`` (DAPO-style dynamic sampling: the same rounds and filters,
+no ranking, keep the first ``target`` in generation order by the same whole-groups-first rule); ``none`` (plain
+GRPO: one round of ``train_batch`` prompts, nothing filtered or ranked).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+from pyvision_envs.types import RolloutGroup, Trajectory
+from trainers.grpo.advantages import group_advantages, population_std
+
+OFR_MODES = ("ofr", "filter", "none")
+GenerateRound = Callable[[list[Any]], Sequence[RolloutGroup]]
+
+
+@dataclass(frozen=True)
+class OFRSettings:
+    """How one training batch is assembled; the GRPO config's fields of the same names feed it.
+
+    Attributes:
+        group_size: G, rollouts per prompt (used for ``target``; groups of another size are accepted).
+        train_batch: Prompts per training batch: ``target = train_batch * group_size`` trajectories.
+        gen_batch: Prompts per generation round (``ofr`` and ``filter`` modes).
+        mode: ``ofr``, ``filter`` or ``none`` (see the module docstring).
+        max_rounds: Cap on generation rounds per batch.
+        std_tol: A group whose reward std is at most this is zero-variance.
+        filter_zero_variance: Drop zero-variance groups.
+        filter_broken: Drop trajectories whose end reason is a broken interaction.
+        filter_no_image: Drop trajectories that never got an image back from a tool.
+        tool_reward: Train on ``terms.total``; when False on ``terms.total - terms.tool`` (the ablation without
+            the accumulative tool reward).
+        normalize_std: Divide advantages by the group std (off in the paper).
+    """
+
+    group_size: int = 8
+    train_batch: int = 16
+    gen_batch: int = 32
+    mode: str = "ofr"
+    max_rounds: int = 8
+    std_tol: float = 1e-6
+    filter_zero_variance: bool = True
+    filter_broken: bool = True
+    filter_no_image: bool = False
+    tool_reward: bool = True
+    normalize_std: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in OFR_MODES:
+            raise ValueError(f"mode={self.mode!r} is not a batching mode; use one of {', '.join(OFR_MODES)}")
+        for name in ("group_size", "train_batch", "gen_batch", "max_rounds"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
+        if self.std_tol < 0:
+            raise ValueError(f"std_tol={self.std_tol} must be >= 0")
+
+    @property
+    def target(self) -> int:
+        """Trajectories in a full training batch."""
+        return self.train_batch * self.group_size
+
+
+@dataclass(frozen=True)
+class OFRStats:
+    """What happened while one batch was assembled (logged every step).
+
+    Trajectory counts per filter are exclusive, in filter order. ``*_share`` values are fractions in [0, 1].
+    ``correct_neg_adv_share_*`` is the share of trajectories (of the pool before ranking, and of the kept batch
+    after) that were graded correct yet got a negative advantage, which the tool bonus creates and ranking cuts.
+    ``gen_*`` values are over every generated trajectory, before any filter: the honest training curve.
+    """
+
+    mode: str
+    target: int
+    rounds: int = 0
+    prompts_used: int = 0
+    hit_max_rounds: bool = False
+    prompts_exhausted: bool = False
+    groups_generated: int = 0
+    trajectories_generated: int = 0
+    zero_variance_groups: int = 0
+    zero_variance_trajectories: int = 0
+    broken_trajectories: int = 0
+    no_image_trajectories: int = 0
+    zero_variance_share_generated: float = 0.0
+    pool_groups: int = 0
+    pool_size: int = 0
+    kept: int = 0
+    kept_groups: int = 0
+    cut_groups: int = 0
+    correct_neg_adv_share_pool: float = 0.0
+    correct_neg_adv_share_kept: float = 0.0
+    kept_reward_std_mean: float = 0.0
+    gen_reward_mean: float = 0.0
+    gen_accuracy: float = 0.0
+    gen_tool_calls_mean: float = 0.0
+    gen_response_len_mean: float = 0.0
+
+    def as_dict(self, prefix: str = "ofr/") -> dict[str, float]:
+        """Numeric stats keyed ``prefix + name`` (booleans as 0/1; the mode string left out)."""
+        return {prefix + k: float(v) for k, v in asdict(self).items() if k != "mode"}
+
+
+@dataclass(frozen=True)
+class OFRBatch:
+    """The kept trajectories, aligned with their advantages (computed on the full groups)."""
+
+    trajectories: tuple[Trajectory, ...]
+    advantages: tuple[float, ...]
+    stats: OFRStats
+    rewards: tuple[float, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.trajectories)
+
+    def advantages_tensor(self, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """Per-sequence advantages ``[B]`` for ``policy_loss``."""
+        return torch.tensor(self.advantages, dtype=dtype)
+
+
+@dataclass
+class _PoolGroup:
+    """A group's surviving members, with the std and advantages of the full group."""
+
+    std: float
+    members: list[tuple[Trajectory, float, float]]  # (trajectory, advantage, training reward)
+
+
+def training_reward(traj: Trajectory, tool_reward: bool = True) -> float:
+    """The reward GRPO trains on: the episode reward, minus the tool term when the tool reward is off."""
+    return traj.reward if tool_reward else traj.reward - traj.terms.tool
+
+
+def _share_correct_negative(members: Sequence[tuple[Trajectory, float, float]]) -> float:
+    if not members:
+        return 0.0
+    return sum(1 for t, a, _ in members if t.correct and a < 0) / len(members)
+
+
+def _select(groups: list[_PoolGroup], target: int) -> tuple[list[_PoolGroup], int]:
+    """Keep exactly ``target`` trajectories (or all of them): whole groups first, then cut one group."""
+    if sum(len(g.members) for g in groups) <= target:
+        return list(groups), 0
+    take = [0] * len(groups)
+    room = target
+    for i, g in enumerate(groups):
+        if len(g.members) <= room:
+            take[i], room = len(g.members), room - len(g.members)
+    cut = 0
+    for i, g in enumerate(groups):
+        if room == 0:
+            break
+        if take[i] == 0:  # did not fit whole, so it holds more than ``room``: cut it
+            take[i], room, cut = room, 0, 1
+    kept = [_PoolGroup(g.std, g.members[:n]) for g, n in zip(groups, take) if n]
+    return kept, cut
+
+
+class _Counter:
+    """Mutable tallies gathered round by round, frozen into ``OFRStats`` at the end."""
+
+    def __init__(self) -> None:
+        self.c: dict[str, Any] = dict.fromkeys(
+            ("rounds", "prompts_used", "groups_generated", "trajectories_generated", "zero_variance_groups",
+             "zero_variance_trajectories", "broken_trajectories", "no_image_trajectories", "zero_var_seen"), 0)
+        self.rewards: list[float] = []
+        self.correct = self.tool_calls = self.response_len = 0
+
+
+def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Counter) -> _PoolGroup | None:
+    """Advantages on the full group, then the filters; None when nothing of the group survives."""
+    if not group.trajectories:
+        raise ValueError(f"generate_round returned an empty group for prompt {group.prompt_id!r}; "
+                         "every group needs at least one trajectory")
+    rewards = [training_reward(t, s.tool_reward) for t in group.trajectories]
+    adv = group_advantages(torch.tensor([rewards], dtype=torch.float64), normalize_std=s.normalize_std)[0]
+    std = population_std(rewards)
+    n.c["groups_generated"] += 1
+    n.c["trajectories_generated"] += len(rewards)
+    n.rewards += rewards
+    for t in group.trajectories:
+        n.correct += t.correct
+        n.tool_calls += t.tool_calls
+        n.response_len += t.response_len
+    n.c["zero_var_seen"] += std <= s.std_tol
+    members = [(t, a, r) for t, a, r in zip(group.trajectories, adv.tolist(), rewards)]
+    if not filtering:
+        return _PoolGroup(std, members)
+    if s.filter_zero_variance and std <= s.std_tol:
+        n.c["zero_variance_groups"] += 1
+        n.c["zero_variance_trajectories"] += len(members)
+        return None
+    if s.filter_broken:
+        survivors = [m for m in members if not m[0].end_reason.broken_interaction]
+        n.c["broken_trajectories"] += len(members) - len(survivors)
+        members = survivors
+    if s.filter_no_image:
+        survivors = [m for m in members if m[0].images_returned > 0]
+        n.c["no_image_trajectories"] += len(members) - len(survivors)
+        members = survivors
+    return _PoolGroup(std, members) if members else None
+
+
+def _generate(generate_round: GenerateRound, prompts: Iterable[Any], s: OFRSettings,
+              n: _Counter) -> tuple[list[_PoolGroup], bool, bool]:
+    """Run rounds until the pool is full; return (pool groups, hit_max_rounds, prompts_exhausted)."""
+    it = iter(prompts)
+    filtering = s.mode != "none"
+    per_round, max_rounds = (s.gen_batch, s.max_rounds) if filtering else (s.train_batch, 1)
+    pool: list[_PoolGroup] = []
+    size = 0
+    exhausted = False
+    while size < s.target and n.c["rounds"] < max_rounds:
+        batch = list(itertools.islice(it, per_round))
+        if not batch:
+            exhausted = True
+            break
+        n.c["rounds"] += 1
+        n.c["prompts_used"] += len(batch)
+        exhausted = len(batch) < per_round
+        for group in generate_round(batch):
+            kept = _screen_group(group, s, filtering, n)
+            if kept is not None:
+                pool.append(kept)
+                size += len(kept.members)
+        if exhausted:
+            break
+    hit_cap = filtering and size < s.target and n.c["rounds"] >= max_rounds
+    return pool, hit_cap, exhausted and size < s.target
+
+
+def oversample_filter_rank(generate_round: GenerateRound, prompts: Iterable[Any],
+                           settings: OFRSettings | None = None) -> OFRBatch:
+    """Assemble one training batch by oversample-filter-rank (or the ``filter`` / ``none`` ablations).
+
+    Args:
+        generate_round: Rolls out G trajectories for each prompt of a list and returns one ``RolloutGroup`` per
+            prompt (the rollout engine, or a stub in tests).
+        prompts: The prompt stream. Pass the **same iterator** every step so that each step draws new prompts;
+            a list would restart from its first prompt on every call.
+        settings: Batch sizes, mode, filters; defaults to the paper's recipe.
+
+    Returns:
+        An ``OFRBatch`` of at most ``target`` trajectories (exactly ``target`` unless the rounds or prompts ran
+        out), their advantages and training rewards, and the step's ``OFRStats``.
+    """
+    s = settings or OFRSettings()
+    n = _Counter()
+    pool, hit_cap, exhausted = _generate(generate_round, prompts, s, n)
+    ordered = sorted(pool, key=lambda g: -g.std) if s.mode == "ofr" else pool
+    kept, cut = _select(ordered, s.target)
+    pool_members = [m for g in pool for m in g.members]
+    kept_members = [m for g in kept for m in g.members]
+    gen = max(n.c["trajectories_generated"], 1)
+    stats = OFRStats(
+        mode=s.mode, target=s.target, hit_max_rounds=hit_cap, prompts_exhausted=exhausted,
+        **{k: v for k, v in n.c.items() if k != "zero_var_seen"},
+        zero_variance_share_generated=n.c["zero_var_seen"] / max(n.c["groups_generated"], 1),
+        pool_groups=len(pool), pool_size=len(pool_members), kept=len(kept_members), kept_groups=len(kept),
+        cut_groups=cut,
+        correct_neg_adv_share_pool=_share_correct_negative(pool_members),
+        correct_neg_adv_share_kept=_share_correct_negative(kept_members),
+        kept_reward_std_mean=sum(g.std for g in kept) / max(len(kept), 1),
+        gen_reward_mean=sum(n.rewards) / gen, gen_accuracy=n.correct / gen,
+        gen_tool_calls_mean=n.tool_calls / gen, gen_response_len_mean=n.response_len / gen,
+    )
+    return OFRBatch(
+        trajectories=tuple(m[0] for m in kept_members),
+        advantages=tuple(m[1] for m in kept_members),
+        stats=stats,
+        rewards=tuple(m[2] for m in kept_members),
+    )
