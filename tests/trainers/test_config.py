@@ -1,0 +1,140 @@
+import dataclasses
+
+import pytest
+import yaml
+
+from trainers.config import ConfigError, GRPOConfig, SFTConfig, field_docs, load_config, save_config
+from trainers.grpo.ofr import OFRSettings
+
+
+def write(tmp_path, text, name="run.yaml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_defaults_are_the_paper_recipe():
+    c = GRPOConfig()
+    assert (c.group_size, c.train_batch, c.gen_batch, c.mode) == (8, 16, 32, "ofr")
+    assert (c.lr, c.clip_low, c.clip_high, c.dual_clip, c.agg) == (1e-6, 0.2, 0.2, 3.0, "token-mean")
+    assert (c.epochs, c.temperature, c.kl_coef, c.normalize_std, c.freeze_vision) == (1, 1.0, 0.0, False, True)
+
+
+@pytest.mark.parametrize("cls", [GRPOConfig, SFTConfig])
+def test_every_field_has_an_attribute_docstring(cls):
+    docs = field_docs(cls)
+    missing = [f.name for f in dataclasses.fields(cls) if not docs.get(f.name)]
+    assert missing == []
+    assert "rollouts per prompt" in docs["group_size"] if cls is GRPOConfig else "expert" in docs["data_path"]
+
+
+def test_yaml_and_typed_overrides(tmp_path):
+    p = write(tmp_path, "lr: 1e-5\nsteps: 3\nenv_kwargs:\n  difficulty: 1\n  size: 64\nmodel: tiny\n")
+    c = load_config(p, ["group_size=4", "dual_clip=none", "filter_no_image=yes", "temperature=0.7",
+                        "env_kwargs.difficulty=2", "env_kwargs.colors.n=3", "output_dir=/tmp/x"])
+    assert c.lr == 1e-5 and isinstance(c.lr, float)  # PyYAML reads "1e-5" as a string; coerced
+    assert c.steps == 3 and c.group_size == 4 and c.dual_clip is None and c.filter_no_image is True
+    assert c.temperature == 0.7 and c.output_dir == "/tmp/x"
+    assert c.env_kwargs == {"difficulty": 2, "size": 64, "colors": {"n": 3}}
+
+
+def test_int_given_for_float_field_becomes_float(tmp_path):
+    c = load_config(write(tmp_path, "lr: 1\nclip_high: 0\n"), [])
+    assert isinstance(c.lr, float) and isinstance(c.clip_high, float)
+
+
+def test_no_file_means_defaults():
+    c = load_config(None, ["steps=7"])
+    assert c.steps == 7 and c.group_size == 8
+
+
+def test_whole_mapping_override():
+    c = load_config(None, ["env_kwargs={difficulty: 3, strict: true}"])
+    assert c.env_kwargs == {"difficulty": 3, "strict": True}
+
+
+def test_unknown_key_in_file_says_did_you_mean(tmp_path):
+    with pytest.raises(ConfigError, match=r"run.yaml: unknown key 'gorup_size'.*did you mean 'group_size'"):
+        load_config(write(tmp_path, "gorup_size: 4\n"), [])
+
+
+def test_unknown_override_says_did_you_mean():
+    with pytest.raises(ConfigError, match=r"unknown key 'temprature'.*did you mean 'temperature'"):
+        load_config(None, ["temprature=0.5"])
+    with pytest.raises(ConfigError, match="known keys: model, env_id"):
+        load_config(None, ["zzzzzz=1"])
+
+
+@pytest.mark.parametrize("override, match", [
+    ("group_size=1", r"GRPOConfig.group_size=1: GRPO needs at least 2.*set group_size >= 2"),
+    ("group_size=two", r"group_size='two': expected a whole number"),
+    ("steps=2.5", "expected a whole number"),
+    ("lr=fast", "expected a number"),
+    ("bf16=maybe", "expected true or false"),
+    ("mode=rank", r"mode='rank': use one of ofr, filter, none"),
+    ("agg=mean", "use one of token-mean"),
+    ("dual_clip=1.0", "dual_clip=1.0: must be > 1"),
+    ("clip_low=1.5", "clip_low"),
+    ("lr=0", "lr=0.0: must be > 0"),
+    ("max_context_tokens=100", "max_context_tokens=100: must exceed max_new_tokens=512"),
+    ("env_id=", "env_id='': is empty"),
+    ("steps", "must look like key=value"),
+    ("lr.x=1", "lr is not a mapping"),
+    ("env_kwargs=[1, 2]", "expected a mapping"),
+])
+def test_bad_values_name_the_field_and_the_fix(override, match):
+    with pytest.raises(ConfigError, match=match):
+        load_config(None, [override])
+
+
+def test_gen_batch_below_train_batch_is_allowed_but_must_be_fillable():
+    c = GRPOConfig(gen_batch=4, train_batch=16, max_rounds=8)
+    assert c.gen_batch < c.train_batch
+    with pytest.raises(ConfigError, match=r"max_rounds \* gen_batch = 12 prompts can never fill train_batch=16"):
+        GRPOConfig(gen_batch=4, train_batch=16, max_rounds=3)
+    GRPOConfig(gen_batch=4, train_batch=16, max_rounds=3, mode="none")  # plain GRPO: one round of train_batch
+
+
+def test_direct_construction_is_validated_too():
+    with pytest.raises(ConfigError, match="GRPOConfig.steps=0: must be >= 1"):
+        GRPOConfig(steps=0)
+    with pytest.raises(ConfigError, match="expected a whole number"):
+        GRPOConfig(group_size="8x")
+
+
+def test_file_errors_name_the_file(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml", [])
+    with pytest.raises(ConfigError, match=r"bad.yaml: line \d+, column \d+ is not valid YAML"):
+        load_config(write(tmp_path, "lr: 1\nsteps: [1,\n", "bad.yaml"), [])
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        load_config(write(tmp_path, "- 1\n- 2\n", "list.yaml"), [])
+    with pytest.raises(ConfigError, match=r"v.yaml: GRPOConfig.group_size=1"):
+        load_config(write(tmp_path, "group_size: 1\n", "v.yaml"), [])
+
+
+def test_sft_config(tmp_path):
+    c = load_config(write(tmp_path, "data_path: data/expert.jsonl\nsteps: 0\n"), ["batch_size=4",
+                    "grad_accum=2"], cls=SFTConfig)
+    assert c.steps == 0 and c.lr == 1e-5 and c.output_dir == "runs/sft" and c.batch_size == 4
+    assert load_config(None, ["data_path=none"], cls=SFTConfig).data_path is None
+    with pytest.raises(ConfigError, match="grad_accum=3: must divide batch_size=8"):
+        load_config(None, ["grad_accum=3"], cls=SFTConfig)
+    with pytest.raises(ConfigError, match="did you mean 'group_size'"):
+        load_config(None, ["group_sizes=4"], cls=GRPOConfig)
+    with pytest.raises(ConfigError, match="unknown key 'group_size' for SFTConfig"):
+        load_config(None, ["group_size=4"], cls=SFTConfig)
+
+
+def test_ofr_settings_follow_config():
+    c = GRPOConfig(group_size=4, train_batch=2, gen_batch=3, mode="filter", tool_reward=False)
+    s = c.ofr_settings()
+    assert s == OFRSettings(group_size=4, train_batch=2, gen_batch=3, mode="filter", tool_reward=False)
+    assert s.target == 8
+
+
+def test_save_config_round_trips(tmp_path):
+    c = load_config(None, ["env_kwargs.difficulty=2", "dual_clip=none", "lr=3e-6"])
+    p = save_config(c, tmp_path / "out" / "config.yaml")
+    assert yaml.safe_load(p.read_text())["lr"] == 3e-6
+    assert load_config(p, []) == c
