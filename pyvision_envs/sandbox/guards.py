@@ -1,0 +1,220 @@
+"""The restricted-execution layer: RestrictedPython's hooks, implemented with our own, stricter guards.
+
+RestrictedPython rewrites attribute access, item access, iteration, writes and ``print`` into calls to
+``_getattr_``, ``_getitem_``, ``_write_``, ... that the globals provide. This module provides them:
+
+* attribute access refuses ``_`` names, the capability-bearing names in ``facades.BLOCKED_NAMES`` and any real
+  module object (only facades are reachable); ``str.format`` is replaced by a formatter whose field lookups go
+  through the same guard;
+* writes are allowed on lists, dicts, sets, bytearrays, numpy arrays and instances of classes the agent defined;
+* ``import`` resolves names to facades only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+import string
+import types
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safe_builtins
+
+from pyvision_envs.sandbox.facades import ALLOWED_ON_TYPE, Facade, is_blocked_name
+
+_MISSING = object()
+
+
+class SandboxViolation(Exception):
+    """Agent code asked for something the sandbox does not allow."""
+
+
+def _type_name(obj: Any) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _allowed_on(obj: Any, name: str) -> bool:
+    for cls in (obj if isinstance(obj, type) else type(obj)).__mro__:
+        if name in ALLOWED_ON_TYPE.get(f"{cls.__module__}.{cls.__qualname__}", ()):
+            return True
+    return False
+
+
+class _SafeFormatter(string.Formatter):
+    """``str.format`` whose ``{0.attr}`` / ``{0[key]}`` fields go through the sandbox's guards."""
+
+    def __init__(self, getattr_: Callable[..., Any]) -> None:
+        self._getattr = getattr_
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        first, rest = _formatter_field_name_split(field_name)
+        obj = self.get_value(first, args, kwargs)
+        for is_attr, key in rest:
+            obj = self._getattr(obj, key) if is_attr else obj[key]
+        return obj, first
+
+
+def _formatter_field_name_split(field_name: str) -> Any:
+    import _string  # CPython's own parser, so our split matches str.format's exactly
+
+    return _string.formatter_field_name_split(field_name)
+
+
+class Guards:
+    """Builds the restricted globals for one worker and owns the per-worker hooks."""
+
+    def __init__(self, facades: dict[str, Facade], figure_hooks: dict[str, Callable[..., Any]]) -> None:
+        self.facades = facades
+        self._figure_hooks = figure_hooks  # "show": capture figures / images; "figure_show": one figure
+        self._agent_classes: weakref.WeakSet[type] = weakref.WeakSet()
+        self._formatter = _SafeFormatter(self.getattr)
+
+    # --- attribute access --------------------------------------------------------------------------
+    def getattr(self, obj: Any, name: str, default: Any = _MISSING) -> Any:
+        """The ``_getattr_`` hook and the ``getattr`` builtin."""
+        if not isinstance(name, str):
+            raise TypeError("attribute name must be a string")
+        if name.startswith("_"):
+            raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
+        if is_blocked_name(name) and not _allowed_on(obj, name):
+            raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access)')
+        if isinstance(obj, types.ModuleType):
+            raise AttributeError("real modules are not reachable in the sandbox")
+        if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):
+            return self._safe_format(obj, name)
+        hook = self._method_hook(obj, name)
+        if hook is not None:
+            return hook
+        value = getattr(obj, name) if default is _MISSING else getattr(obj, name, default)
+        if isinstance(value, types.ModuleType):
+            raise AttributeError(f'"{name}" is a module; import an allowed module instead')
+        return value
+
+    def hasattr(self, obj: Any, name: str) -> bool:
+        """The ``hasattr`` builtin, through the guard."""
+        try:
+            self.getattr(obj, name)
+        except AttributeError:
+            return False
+        return True
+
+    def _safe_format(self, obj: Any, name: str) -> Callable[..., str]:
+        fmt = self._formatter
+        if obj is str:  # unbound: str.format(template, *args)
+            return (lambda s, *a, **k: fmt.vformat(s, a, k)) if name == "format" else (lambda s, m: fmt.vformat(s, (), m))
+        if name == "format":
+            return lambda *a, **k: fmt.vformat(obj, a, k)
+        return lambda mapping: fmt.vformat(obj, (), mapping)
+
+    def _method_hook(self, obj: Any, name: str) -> Callable[..., Any] | None:
+        # img.show() would start an external viewer; fig.show() warns on Agg. Both mean "show me this".
+        if name != "show":
+            return None
+        from matplotlib.figure import Figure
+        from PIL import Image
+
+        if isinstance(obj, (Image.Image, Figure)):
+            return lambda *a, **k: self._figure_hooks["show"](obj)
+        return None
+
+    # --- writes ------------------------------------------------------------------------------------
+    def write(self, obj: Any) -> Any:
+        """The ``_write_`` hook: which objects agent code may mutate (items or attributes)."""
+        if isinstance(obj, (list, dict, set, bytearray, np.ndarray)):
+            return obj
+        cls = type(obj)
+        if cls in self._agent_classes or any(base in self._agent_classes for base in cls.__mro__):
+            return obj
+        raise TypeError(f"objects of type {cls.__name__!r} cannot be modified in the sandbox")
+
+    def setattr(self, obj: Any, name: str, value: Any) -> None:
+        """The ``setattr`` builtin, through the guards."""
+        if not isinstance(name, str) or name.startswith("_"):
+            raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
+        setattr(self.write(obj), name, value)
+
+    def delattr(self, obj: Any, name: str) -> None:
+        """The ``delattr`` builtin, through the guards."""
+        if not isinstance(name, str) or name.startswith("_"):
+            raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
+        delattr(self.write(obj), name)
+
+    def build_class(self, func: Any, name: str, *bases: Any, **kw: Any) -> type:
+        """``__build_class__``: agent classes are recorded so their instances are writable."""
+        if "metaclass" in kw:
+            raise SandboxViolation("metaclasses are not allowed in the sandbox")
+        cls = builtins.__build_class__(func, name, *bases)
+        self._agent_classes.add(cls)
+        return cls
+
+    # --- imports -----------------------------------------------------------------------------------
+    def import_(self, name: str, globals_: Any = None, locals_: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        """``__import__``: only the facades, by their dotted names."""
+        if level != 0:
+            raise ImportError("relative imports are not available in the sandbox")
+        if name not in self.facades:
+            allowed = ", ".join(sorted(k for k in self.facades if "." not in k))
+            raise ImportError(f"module {name!r} is not available in the sandbox; available: {allowed}")
+        if fromlist:
+            return self.facades[name]
+        return self.facades[name.split(".")[0]]
+
+    # --- globals -----------------------------------------------------------------------------------
+    def builtins(self) -> dict[str, Any]:
+        """The ``__builtins__`` mapping for agent code."""
+        b = {k: v for k, v in safe_builtins.items() if k not in ("setattr", "delattr", "_getattr_")}
+        for name in (
+            "list", "dict", "set", "frozenset", "tuple", "range", "enumerate", "zip", "map", "filter", "reversed",
+            "sorted", "min", "max", "sum", "any", "all", "iter", "next", "bytearray", "bytes", "format", "bin",
+            "object", "property", "staticmethod", "classmethod", "super", "StopAsyncIteration", "NotImplemented",
+        ):
+            b[name] = getattr(builtins, name)
+        b.update(
+            getattr=self.getattr, hasattr=self.hasattr, setattr=self.setattr, delattr=self.delattr,
+            type=_type_one_arg, dir=_safe_dir, __import__=self.import_, __build_class__=self.build_class,
+        )
+        return b
+
+    def globals(self, collector_factory: Callable[..., Any]) -> dict[str, Any]:
+        """Fresh restricted globals for one worker."""
+        return {
+            "__builtins__": self.builtins(),
+            "__name__": "__sandbox__",
+            "__metaclass__": type,
+            "_getattr_": self.getattr,
+            "_getitem_": operator.getitem,
+            "_getiter_": iter,
+            "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+            "_unpack_sequence_": guarded_unpack_sequence,
+            "_write_": self.write,
+            "_inplacevar_": _inplace,
+            "_apply_": lambda f, *a, **k: f(*a, **k),
+            "_print_": collector_factory,
+        }
+
+
+def _type_one_arg(obj: Any) -> type:
+    """``type(x)``; the three-argument form would let code build classes outside the guards."""
+    return type(obj)
+
+
+def _safe_dir(obj: Any = _MISSING) -> list[str]:
+    if obj is _MISSING:
+        raise TypeError("dir() needs an argument in the sandbox")
+    return [n for n in dir(obj) if not is_blocked_name(n)]
+
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift,
+    ">>=": operator.irshift, "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
+    "@=": operator.imatmul,
+}
+
+
+def _inplace(op: str, x: Any, y: Any) -> Any:
+    return _INPLACE[op](x, y)

@@ -1,0 +1,323 @@
+"""The worker side: runs inside a forked, confined process and executes agent code cell by cell.
+
+Globals persist across cells for the life of the worker (one episode). Everything the agent does wrong
+(syntax errors, exceptions, ``SystemExit``, forbidden names) becomes an ``error`` string in the reply.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+import socket
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from RestrictedPython import compile_restricted_exec
+
+from pyvision_envs.sandbox import isolation, wire
+from pyvision_envs.sandbox.guards import Guards
+
+_ERROR_CHARS = 4000
+
+
+class OutputBuffer:
+    """Collects printed text, keeping only the head and tail once the cap is passed (memory stays bounded)."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = max(64, int(cap))
+        self._head: list[str] = []
+        self._head_len = 0
+        self._tail: collections.deque[str] = collections.deque()
+        self._tail_len = 0
+        self.total = 0
+
+    def write(self, text: str) -> None:
+        """Append text."""
+        self.total += len(text)
+        room = self.cap // 2 - self._head_len
+        if room > 0:
+            self._head.append(text[:room])
+            self._head_len += min(room, len(text))
+            text = text[room:]
+        if not text:
+            return
+        text = text[-(self.cap // 2):]
+        self._tail.append(text)
+        self._tail_len += len(text)
+        while self._tail_len - len(self._tail[0]) >= self.cap // 2:
+            self._tail_len -= len(self._tail.popleft())
+
+    def getvalue(self) -> str:
+        """The collected text, with the middle elided when it was over the cap."""
+        head = "".join(self._head)
+        tail = "".join(self._tail)
+        kept = len(head) + len(tail)
+        if self.total <= kept:
+            return head + tail
+        tail = tail[-(self.cap - len(head)):] if self.cap > len(head) else ""
+        elided = self.total - len(head) - len(tail)
+        return f"{head}\n... [{elided} characters elided] ...\n{tail}"
+
+
+class _Printer:
+    """RestrictedPython's print collector, writing straight into the cell's output buffer."""
+
+    def __init__(self, out: OutputBuffer) -> None:
+        self.out = out
+
+    def _call_print(self, *objects: Any, sep: Any = " ", end: Any = "\n", file: Any = None, flush: bool = False) -> None:
+        sep = " " if sep is None else sep
+        end = "\n" if end is None else end
+        if not isinstance(sep, str) or not isinstance(end, str):
+            raise TypeError("sep and end must be strings")
+        self.out.write(sep.join(str(o) for o in objects) + end)
+
+    def __call__(self) -> str:
+        return self.out.getvalue()
+
+
+class _Frames(np.ndarray):
+    """Frames returned by ``video_clue_0``; ``.asnumpy()`` keeps decord-style code working."""
+
+    def asnumpy(self) -> np.ndarray:
+        return np.asarray(self)
+
+
+class VideoClue:
+    """``video_clue_0``: decord's VideoReader interface; frames are decoded by the host on request."""
+
+    def __init__(self, rpc: Any, meta: dict[str, Any]) -> None:
+        self._rpc = rpc
+        self._n = int(meta["num_frames"])
+        self._fps = float(meta["fps"])
+        self._shape = (self._n, int(meta["height"]), int(meta["width"]), 3)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"<VideoReader: {self._n} frames, {self._shape[2]}x{self._shape[1]}, {self._fps:g} fps>"
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(frames, height, width, 3)."""
+        return self._shape
+
+    def get_avg_fps(self) -> float:
+        """Average frames per second."""
+        return self._fps
+
+    def _index(self, i: Any) -> int:
+        i = int(i)
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(f"frame index {i} out of range for a video of {self._n} frames")
+        return i
+
+    def get_batch(self, indices: Any) -> np.ndarray:
+        """Frames at ``indices`` as an N x H x W x 3 uint8 array."""
+        idx = [self._index(i) for i in np.asarray(indices).reshape(-1).tolist()]
+        return self._rpc("get_batch", idx).view(_Frames)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if isinstance(key, slice):
+            return self.get_batch(range(*key.indices(self._n)))
+        return self.get_batch([key])[0]
+
+    def get_frame_timestamp(self, indices: Any) -> np.ndarray:
+        """(start, end) seconds of each frame: shape (2,) for one index, (N, 2) for several."""
+        idx = np.asarray(indices)
+        starts = np.array([self._index(i) for i in idx.reshape(-1).tolist()], dtype=np.float64) / self._fps
+        out = np.stack([starts, starts + 1.0 / self._fps], axis=-1).astype(np.float32)
+        return out[0] if idx.ndim == 0 else out
+
+
+_CURRENT: list[Worker] = []
+
+
+def show_dispatch(x: Any = None) -> None:
+    """``plt.show`` / ``show`` in the facades, built before any worker exists: forward to this process's worker."""
+    _CURRENT[0].show(x)
+
+
+def video_reader_stub(*args: Any, **kwargs: Any) -> None:
+    """``decord.VideoReader`` in the sandbox: opening files is refused."""
+    raise PermissionError("opening video files is not allowed in the sandbox; use video_clue_0")
+
+
+class Worker:
+    """One episode's interpreter state inside the confined process."""
+
+    def __init__(self, sock: socket.socket, facades: dict[str, Any]) -> None:
+        self.sock = sock
+        self.facades = facades
+        self.sources: dict[str, str] = {}
+        self.out = OutputBuffer(8192)
+        self.images: list[Image.Image] = []
+        self.new_images: list[tuple[str, Image.Image]] = []
+        self.dropped = 0
+
+    # --- set-up ------------------------------------------------------------------------------------
+    def init(self, cfg: dict[str, Any], blobs: list[bytes]) -> None:
+        """Apply the episode's limits, bind the images and build the globals."""
+        isolation.apply_limits(cfg["memory_mb"], cfg["cpu_s"])
+        self.seccomp = isolation.install_seccomp()
+        self.cfg = cfg
+        seed = cfg.get("seed")
+        random.seed(seed)
+        np.random.seed(None if seed is None else seed % (2**32))
+        _CURRENT[:] = [self]
+        guards = Guards(self.facades, {"show": self.show})
+        self.guards = guards
+        if cfg.get("restricted", True):
+            self.globals = guards.globals(lambda *a: _Printer(self.out))
+            plt = self.facades["matplotlib.pyplot"]
+            self.globals.update(np=self.facades["numpy"], plt=plt, Image=self.facades["PIL.Image"], show=self.show)
+        else:  # defence-in-depth tests only: plain Python inside the confined process
+            self.globals = {"__name__": "__sandbox__", "show": self.show}
+        for img in wire.unpack_images(cfg["images"], blobs, max_pixels=1 << 28):
+            self._bind(img)
+        if cfg.get("video"):
+            self.globals["video_clue_0"] = VideoClue(self._video_rpc, cfg["video"])
+
+    def _bind(self, img: Image.Image) -> str:
+        name = f"image_clue_{len(self.images)}"
+        self.images.append(img)
+        self.globals[name] = img
+        return name
+
+    # --- figures -----------------------------------------------------------------------------------
+    def show(self, x: Any = None) -> None:
+        """Show a figure, a PIL image or an array; with no argument, every open figure (``plt.show()``)."""
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        if x is None:
+            for num in plt.get_fignums():
+                self._add(_render(plt.figure(num)))
+            plt.close("all")
+        elif isinstance(x, Figure):
+            self._add(_render(x))
+            plt.close(x)
+        elif isinstance(x, Image.Image):
+            self._add(x.convert("RGB"))
+        elif isinstance(x, np.ndarray):
+            self._add(_array_to_image(x))
+        else:
+            raise TypeError(f"show() takes a matplotlib figure, a PIL image or a numpy array, not {type(x).__name__}")
+
+    def _add(self, img: Image.Image) -> None:
+        if len(self.new_images) >= self.cfg["max_images_per_call"]:
+            self.dropped += 1
+            return
+        max_px = self.cfg["max_figure_pixels"]
+        if img.width * img.height > max_px:
+            scale = (max_px / (img.width * img.height)) ** 0.5
+            img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+        self.new_images.append((self._bind(img), img))
+
+    # --- video -------------------------------------------------------------------------------------
+    def _video_rpc(self, method: str, indices: list[int]) -> np.ndarray:
+        if len(indices) > self.cfg["max_frames_per_call"]:
+            raise ValueError(f"at most {self.cfg['max_frames_per_call']} frames per call; ask for fewer")
+        wire.send(self.sock, {"op": "video", "method": method, "indices": indices})
+        header, blobs = wire.recv(self.sock)
+        if header.get("op") == "video_error":
+            raise RuntimeError(header.get("message", "video error"))
+        return wire.unpack_array(header, blobs[0])
+
+    # --- execution ---------------------------------------------------------------------------------
+    def run(self, code: str, cell: int) -> dict[str, Any]:
+        """Execute one cell; returns the reply header (images are sent as blobs)."""
+        self.out = OutputBuffer(self.cfg["max_output_chars"])
+        self.new_images, self.dropped = [], 0
+        filename = f"<cell {cell}>"
+        self.sources[filename] = code
+        error = None
+        if self.cfg.get("restricted", True):
+            compiled = compile_restricted_exec(code, filename)
+            if compiled.errors:
+                error = "SyntaxError: " + "\n".join(compiled.errors)
+            code_obj = compiled.code
+        else:
+            try:
+                code_obj = compile(code, filename, "exec")
+            except SyntaxError as exc:
+                code_obj, error = None, f"SyntaxError: {exc}"
+        if error is None:
+            try:
+                exec(code_obj, self.globals)
+            except BaseException as exc:  # noqa: BLE001 - SystemExit & co. are agent errors too
+                error = self._format_error(exc)
+        stdout = self.out.getvalue()
+        if self.dropped:
+            stdout += f"\n[{self.dropped} more figure(s) were not returned: at most {self.cfg['max_images_per_call']} per call]"
+        return {"op": "result", "stdout": stdout, "error": error}
+
+    def _format_error(self, exc: BaseException) -> str:
+        frames = traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__), lookup_lines=False)
+        lines = []
+        for fr in frames:
+            if fr.filename in self.sources:
+                src = self.sources[fr.filename].splitlines()
+                text = src[fr.lineno - 1].strip() if fr.lineno and fr.lineno <= len(src) else ""
+                lines.append(f"  {fr.filename[1:-1].capitalize()}, line {fr.lineno}, in {fr.name}\n    {text}")
+        try:
+            message = str(exc)
+        except Exception:  # noqa: BLE001 - an agent exception whose __str__ fails
+            message = "<unprintable message>"
+        head = "Traceback (most recent call last):\n" + "\n".join(lines) + "\n" if lines else ""
+        text = f"{head}{type(exc).__name__}: {message}" if message else f"{head}{type(exc).__name__}"
+        return text if len(text) <= _ERROR_CHARS else text[: _ERROR_CHARS // 2] + "\n...\n" + text[-_ERROR_CHARS // 2:]
+
+
+def _render(fig: Any) -> Image.Image:
+    fig.canvas.draw()
+    rgba = Image.fromarray(np.asarray(fig.canvas.buffer_rgba()).copy(), "RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
+def _array_to_image(x: np.ndarray) -> Image.Image:
+    arr = np.asarray(x)
+    if arr.dtype != np.uint8:
+        arr = arr.astype(np.float64)
+        if arr.size and np.nanmax(arr) <= 1.0:
+            arr = arr * 255.0
+        arr = np.clip(np.nan_to_num(arr), 0, 255).astype(np.uint8)
+    if arr.ndim == 2:
+        return Image.fromarray(arr, "L").convert("RGB")
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        return Image.fromarray(arr[..., :3].copy(), "RGB")
+    raise ValueError(f"cannot show an array of shape {arr.shape}; expected HxW or HxWx3")
+
+
+def serve(sock: socket.socket, facades: dict[str, Any]) -> None:
+    """The worker's main loop: init, then one reply per cell until the host closes the channel."""
+    worker = Worker(sock, facades)
+    try:
+        cfg, blobs = wire.recv(sock)
+        try:
+            worker.init(cfg, blobs)
+        except Exception as exc:  # noqa: BLE001 - report set-up failures to the host
+            wire.send(sock, {"op": "init_error", "message": f"{type(exc).__name__}: {exc}"})
+            return
+        wire.send(sock, {"op": "ready", "seccomp": worker.seccomp, "uid": os.getuid()})
+        while True:
+            header, _ = wire.recv(sock)
+            if header.get("op") != "run":
+                return
+            t0 = time.perf_counter()
+            reply = worker.run(str(header["code"]), int(header["cell"]))
+            reply["worker_seconds"] = time.perf_counter() - t0
+            metas, img_blobs = wire.pack_images([img for _, img in worker.new_images])
+            reply["images"] = metas
+            reply["image_names"] = [name for name, _ in worker.new_images]
+            wire.send(sock, reply, img_blobs)
+    except (wire.WireError, OSError):
+        return
