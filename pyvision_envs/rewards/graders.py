@@ -11,6 +11,7 @@ import math
 import re
 import string
 from collections.abc import Sequence
+from fractions import Fraction
 
 from pyvision_envs.rewards.normalize import Number, normalize_text, parse_number, strip_latex
 
@@ -125,10 +126,14 @@ def exact(
     return 1.0 if pred in targets else 0.0
 
 
-def _candidates(n: Number) -> tuple[float, ...]:
+def _candidates(n: Number) -> tuple[Fraction, ...]:
     # "50%" may mean 50 or 0.5; either reading may match an answer written the other way.
-    v = float(n.value)
-    return (v, v / 100) if n.percent else (v,)
+    return (n.value, n.value / 100) if n.percent else (n.value,)
+
+
+def _isclose(a: Fraction, b: Fraction, rel_tol: float, abs_tol: float) -> bool:
+    # math.isclose in exact arithmetic: no float rounding, no overflow on 1e400.
+    return abs(a - b) <= max(Fraction(rel_tol) * max(abs(a), abs(b)), Fraction(abs_tol))
 
 
 def numeric(
@@ -164,8 +169,8 @@ def numeric(
         >>> numeric("10.4", "10", rel_tol=0.05)
         1.0
     """
-    if rel_tol < 0 or abs_tol < 0:
-        raise ValueError(f"numeric grader: tolerances must be >= 0, got rel_tol={rel_tol}, abs_tol={abs_tol}")
+    if not (rel_tol >= 0 and abs_tol >= 0 and math.isfinite(rel_tol) and math.isfinite(abs_tol)):
+        raise ValueError(f"numeric grader: tolerances must be finite and >= 0, got rel_tol={rel_tol}, abs_tol={abs_tol}")
     target = parse_number(answer)
     if target is None:
         raise ValueError(f"numeric grader: answer {answer!r} is not a single number; fix the task's answer")
@@ -173,7 +178,7 @@ def numeric(
     if pred is None:
         return 0.0
     hit = any(
-        math.isclose(p, t, rel_tol=rel_tol, abs_tol=abs_tol)
+        _isclose(p, t, rel_tol, abs_tol)
         for p in _candidates(pred)
         for t in _candidates(target)
     )

@@ -16,10 +16,9 @@ from typing import NamedTuple
 
 __all__ = ["Number", "strip_latex", "normalize_text", "parse_numbers", "parse_number"]
 
-# Wrappers whose argument is plain content: \text{cm} -> cm. Matched innermost-first, repeated until stable.
-_WRAPPER_RE = re.compile(
-    r"\\(?:text|textbf|textit|textrm|texttt|mathrm|mathbf|mathit|mathsf|mathtt|mbox|operatorname)\s*"
-    r"\{([^{}]*)\}"
+# Wrappers whose argument is plain content: \text{cm} -> cm. Tokens for a one-pass brace matcher.
+_WRAPPER_TOKEN_RE = re.compile(
+    r"\\(?:text|textbf|textit|textrm|texttt|mathrm|mathbf|mathit|mathsf|mathtt|mbox|operatorname)\s*\{|[{}]"
 )
 _SPACING_RE = re.compile(r"\\[,!;:]")  # thin spaces, also used as thousands separators: 1\,024
 _DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?")
@@ -54,6 +53,26 @@ class Number(NamedTuple):
     percent: bool = False
 
 
+def _unwrap(text: str) -> str:
+    """Drop wrapper commands and their matching braces in one pass (linear even when deeply nested)."""
+    out: list[str] = []
+    stack: list[bool] = []  # per open brace: True if it belongs to a wrapper (drop its closing brace)
+    pos = 0
+    for m in _WRAPPER_TOKEN_RE.finditer(text):
+        out.append(text[pos:m.start()])
+        pos = m.end()
+        token = m.group(0)
+        if token == "}":
+            if not (stack and stack.pop()):
+                out.append(token)
+        else:
+            stack.append(token != "{")
+            if token == "{":
+                out.append(token)
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def strip_latex(text: str) -> str:
     r"""Remove LaTeX that does not change an answer's meaning.
 
@@ -71,11 +90,7 @@ def strip_latex(text: str) -> str:
     """
     s = text.replace("{,}", ",")
     s = _SPACING_RE.sub("", s)
-    while True:
-        unwrapped = _WRAPPER_RE.sub(r"\1", s)
-        if unwrapped == s:
-            break
-        s = unwrapped
+    s = _unwrap(s)
     s = _DEGREE_RE.sub("°", s)
     s = s.replace("\\%", "%").replace("\\$", "").replace("\\ ", " ").replace("~", " ")
     s = re.sub(r"\\[dt]frac", r"\\frac", s)
@@ -87,7 +102,8 @@ def strip_latex(text: str) -> str:
 def normalize_text(text: str | None, lower: bool = True) -> str:
     r"""Normalize a short answer for exact comparison.
 
-    Lower-cases, strips LaTeX wrappers (:func:`strip_latex`), drops the articles "a", "an", "the",
+    Lower-cases, strips LaTeX wrappers (:func:`strip_latex`), drops the articles "a", "an", "the" (unless
+    nothing else is left),
     collapses whitespace and strips punctuation and quotes at both ends. ``None`` becomes ``""``.
     ``lower=False`` keeps the case (articles are still dropped in any case).
 
@@ -103,13 +119,22 @@ def normalize_text(text: str | None, lower: bool = True) -> str:
         return ""
     s = strip_latex(str(text))
     s = s.lower() if lower else s
-    s = _ARTICLE_RE.sub(" ", s)
-    s = re.sub(r"\s+", " ", s)
-    return s.strip(_END_PUNCT)
+    s = re.sub(r"\s+", " ", s).strip(_END_PUNCT)
+    without_articles = re.sub(r"\s+", " ", _ARTICLE_RE.sub(" ", s)).strip(_END_PUNCT)
+    return without_articles or s  # the answer "A" is a letter, not an article
+
+
+_MAX_LITERAL = 100  # characters in one number
+_MAX_EXPONENT = 400  # |e| in "1e400": bigger ones would build huge integers (1e999999999)
 
 
 def _to_fraction(literal: str) -> Fraction:
-    return Fraction(literal.replace(",", ""))
+    """Exact value of one number literal; ``ValueError`` for absurd sizes (a model can write anything)."""
+    literal = literal.replace(",", "")
+    mantissa, _, exponent = literal.lower().partition("e")
+    if len(literal) > _MAX_LITERAL or (exponent and abs(int(exponent)) > _MAX_EXPONENT):
+        raise ValueError(f"number literal too large to grade: {literal[:40]}...")
+    return Fraction(literal)
 
 
 def _replace_latex_fracs(text: str) -> str:
@@ -138,7 +163,8 @@ def parse_numbers(text: str | None) -> tuple[list[Number], str] | None:
 
     Recognizes signs (also the Unicode minus), thousands separators ("1,024"), decimals, exponents
     ("2e3", "2 \times 10^{3}"), fractions ("1/2", "\frac{1}{2}"), and percents ("50%"). Units and words
-    stay in the leftover text. ``None`` when ``text`` is ``None`` or a fraction divides by zero.
+    stay in the leftover text. ``None`` when ``text`` is ``None``, a fraction divides by zero, or a number
+    is absurdly long (over 100 characters, or an exponent beyond 400).
 
     Examples:
         >>> nums, rest = parse_numbers("1,024 px")
@@ -161,7 +187,7 @@ def parse_numbers(text: str | None) -> tuple[list[Number], str] | None:
             if m.group("sign") == "-":
                 value = -value
             numbers.append(Number(value, bool(m.group("pct"))))
-    except ZeroDivisionError:
+    except (ZeroDivisionError, ValueError):
         return None
     return numbers, _NUMBER_RE.sub(" ", s)
 

@@ -1,5 +1,6 @@
 """Table-driven cases for the rule graders: choice, exact, numeric, and the number parser."""
 
+import time
 from fractions import Fraction
 
 import pytest
@@ -82,6 +83,8 @@ EXACT_CASES = [
     (r"\frac{1}{2}", "1/2", 0.0),  # exact does not do arithmetic: that is the numeric grader
     ("red car", "red", 0.0),
     ("theatre", "atre", 0.0),  # only whole-word articles are dropped
+    ("A", "a", 1.0),  # a lone letter is not an article
+    ("The", "the", 1.0),
     ("", "red", 0.0),
     (None, "red", 0.0),
     ("...", "", 0.0),  # nothing left after normalization never matches
@@ -195,3 +198,32 @@ def test_parse_number_is_exact():
     assert parse_number("1/3").value == Fraction(1, 3)
     assert parse_number("0.1").value == Fraction(1, 10)
     assert parse_number("50%").percent is True
+
+
+# --- hostile input ----------------------------------------------------------------------------------
+
+HOSTILE = [
+    "1" * 100_000,  # more digits than int() converts
+    "1e999999999",  # would build a gigantic integer
+    "1e400",
+    "\\text{" * 20_000 + "a" + "}" * 20_000,  # deep nesting
+    "\\text{" * 50_000,  # unbalanced
+    "}" * 100_000,
+    "(" * 50_000,
+    "1/" * 50_000 + "1",
+    "\\frac{" * 3_000 + "1}{2}" * 3_000,
+    "\x00\ud800 \u2212",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_graders_never_raise_or_hang_on_hostile_predictions(text):
+    start = time.monotonic()
+    for grade_fn in (choice, exact, numeric):
+        assert grade_fn(text, "A" if grade_fn is choice else "1") in (0.0, 1.0)
+    assert time.monotonic() - start < 2.0
+
+
+def test_huge_numbers_compare_exactly():
+    assert numeric("1e400", "1e400") == 1.0
+    assert numeric("1e300", "1e301") == 0.0
