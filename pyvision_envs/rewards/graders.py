@@ -81,7 +81,7 @@ def choice(prediction: str | None, answer: str, *, choices: Sequence[str] | None
         choices: The option texts in order A, B, ...; lets the option text count as an answer.
 
     Raises:
-        ValueError: ``answer`` names no option.
+        ValueError: ``answer`` names no option, or ``choices`` is a string instead of a list.
 
     Examples:
         >>> choice("B", "B"), choice("(b)", "B"), choice("B: cat", "B"), choice("C", "B")
@@ -91,6 +91,8 @@ def choice(prediction: str | None, answer: str, *, choices: Sequence[str] | None
         >>> choice("B", "dog", choices=["cat", "dog"])
         1.0
     """
+    if isinstance(choices, str):
+        raise ValueError(f"choice grader: choices must be a list of option texts, got the string {choices!r}")
     target = parse_choice(answer, choices)
     if target is None:
         raise ValueError(
@@ -119,6 +121,8 @@ def exact(
         >>> exact("NYC", "New York City", aliases=["nyc"])
         1.0
     """
+    if isinstance(aliases, str):
+        raise ValueError(f"exact grader: aliases must be a list of strings, got the string {aliases!r}")
     pred = normalize_text(prediction, lower=not case_sensitive)
     if not pred:
         return 0.0

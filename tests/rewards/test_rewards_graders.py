@@ -57,6 +57,13 @@ def test_choice(prediction, answer, choices, expected):
     assert choice(prediction, answer, choices=choices) == expected
 
 
+def test_choice_and_exact_refuse_a_string_where_a_list_belongs():
+    with pytest.raises(ValueError, match="list of option texts"):
+        choice("B", "B", choices="ABCD")
+    with pytest.raises(ValueError, match="list of strings"):
+        exact("x", "y", aliases="xyz")
+
+
 def test_choice_ambiguous_option_text_picks_nothing():
     assert parse_choice("cat", ["cat", "a cat"]) is None
 
