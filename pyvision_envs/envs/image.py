@@ -1,0 +1,111 @@
+"""Image environments: procedural task families (:class:`ImageTaskEnv`) and local datasets (:class:`ImageQAEnv`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyvision_envs.core import PyVisionEnv
+from pyvision_envs.types import Task
+
+_SEED_SPACE = 2**31 - 1
+
+
+class ImageTaskEnv(PyVisionEnv):
+    r"""Answer a procedurally generated question about an image by writing Python (PyVision-Image).
+
+    **Description.** Each episode draws one task from a family in ``pyvision_envs.tasks`` (visual search,
+    counting, measurement, spatial relation, maze ...) at a difficulty. Tasks are deterministic by seed and
+    unlimited; each is hard to answer without looking closely and solvable with code (crop, zoom, measure).
+
+    **Action.** The text of one model turn (:class:`~pyvision_envs.spaces.TurnSpace`): code as
+    ``<code>\n```python\n...\n```\n</code>`` (the last block runs, in a sandbox whose state persists across
+    turns) or the answer as ``<answer>\n\boxed{...}\n</answer>``. Anything else gets a format hint.
+
+    **Observation.** :class:`~pyvision_envs.types.Observation` (text and PIL images). First the prompt, which
+    states each image's size and, by default, shows the image (``image_in_context=False``: bound in Python
+    only). Then, after code, ``<interpreter>\nText Result:\n...\nImage Result:\n<image_clue_k>...``.
+    ``info["messages"]`` holds the whole conversation.
+
+    **Reward.** Paid once, when the episode ends: ``R = acc + tool_coef * n_ok * 1[acc = 1] - format_penalty *
+    1[malformed]``, where ``acc`` is the grader's score of the answer, ``n_ok`` the tool calls that ran
+    without error (capped by ``tool_cap``), ``tool_coef = 0.1``, ``format_penalty = 0``. The terms are in
+    ``info["reward_terms"]``.
+
+    **Termination.** An answer terminates. ``max_turns`` (5), more than ``max_images`` (32) images or more
+    than ``max_context_tokens`` (32768) tokens truncate. Tool errors and malformed turns are fed back, or
+    terminate with ``on_tool_error="end"`` / ``on_malformed="end"``. ``info["end_reason"]`` says which.
+
+    **Registered ids.** ``PyVision/<Family>-v0`` (medium), ``PyVision/<Family>-Easy-v0``,
+    ``PyVision/<Family>-Hard-v0`` for Family in VisualSearch, Counting, Measurement, Spatial, Maze (see
+    ``pyvision_rl list``).
+
+    Args:
+        family: Task family name (``pyvision_envs.tasks.family_names()``).
+        difficulty: ``"easy"``, ``"medium"`` or ``"hard"``.
+        render_mode: ``None`` or ``"ansi"``.
+        **config: Any :class:`~pyvision_envs.core.EnvConfig` field.
+
+    ``reset(options={"index": n})`` plays the family's task number ``n`` (its generator seed);
+    ``options={"task": task}`` plays a given task.
+    """
+
+    def __init__(self, family: str, difficulty: str = "medium", render_mode: str | None = None, **config: Any):
+        super().__init__(render_mode=render_mode, **config)
+        from pyvision_envs.tasks import get_family  # lazy: generators import drawing code
+
+        self.family = get_family(family, difficulty)
+        if self.family.modality != "image":
+            raise ValueError(f"task family {family!r} is a {self.family.modality} family; use its own environment")
+
+    def _sample_task(self, options: Mapping[str, Any]) -> Task:
+        if "index" in options:
+            return self.family.generate(int(options["index"]))
+        return self.family.generate(int(self.np_random.integers(_SEED_SPACE)))
+
+
+class ImageQAEnv(PyVisionEnv):
+    r"""Answer questions from a local image dataset by writing Python (PyVision-Image on real data).
+
+    **Description.** Tasks are rows of a dataset on disk, read by ``pyvision_envs.tasks.load_dataset``: the
+    PyVision-RL record format (``id, question, answer, ability, data_source, image_path``; JSON or JSONL), a
+    V*-Bench-style folder, or HRBench-style TSV. Each row is graded by the grader it names.
+
+    **Action, observation, reward, termination.** As for :class:`ImageTaskEnv`: the action is one model turn
+    of text (code or boxed answer); observations are the prompt and then ``<interpreter>`` results with their
+    images; ``R = acc + 0.1 * n_ok * 1[acc = 1]`` (configurable), paid at the end with its terms in
+    ``info["reward_terms"]``; an answer terminates, ``max_turns`` / image / context limits truncate.
+
+    **Registered ids.** ``PyVision/ImageQA-v0`` (``gym.make("PyVision/ImageQA-v0", data_path=...)``).
+
+    Args:
+        data_path: A dataset file or folder.
+        data_format: ``"auto"`` or a format name of ``load_dataset``.
+        render_mode: ``None`` or ``"ansi"``.
+        **config: Any :class:`~pyvision_envs.core.EnvConfig` field.
+
+    Without ``options``, ``reset`` draws a row uniformly with ``np_random``; ``options={"index": i}`` plays
+    row ``i`` (evaluation walks the rows in order this way).
+    """
+
+    def __init__(
+        self, data_path: str | None = None, data_format: str = "auto", render_mode: str | None = None, **config: Any
+    ):
+        if data_path is None:
+            raise TypeError('PyVision/ImageQA-v0 needs a dataset: gym.make("PyVision/ImageQA-v0", data_path="...")')
+        super().__init__(render_mode=render_mode, **config)
+        from pyvision_envs.tasks import load_dataset  # lazy: loaders decode images
+
+        self.data_path = str(data_path)
+        self.dataset = load_dataset(self.data_path, format=data_format)
+        if len(self.dataset) == 0:
+            raise ValueError(f"{self.data_path}: the dataset has no rows; check the path and format")
+
+    def _sample_task(self, options: Mapping[str, Any]) -> Task:
+        n = len(self.dataset)
+        if "index" in options:
+            i = int(options["index"])
+            if not 0 <= i < n:
+                raise IndexError(f"reset option index={i} is out of range: {self.data_path} has {n} rows")
+            return self.dataset[i]
+        return self.dataset[int(self.np_random.integers(n))]

@@ -1,0 +1,249 @@
+r"""The PyVision text protocol: parse one model turn, render the environment's replies (SPEC section 2).
+
+A turn is either code to run, a final answer, or malformed:
+
+>>> parse_action("<code>\n```python\nprint(1)\n```\n</code>")
+Code(code='print(1)\n', well_formed=True)
+>>> parse_action("<answer>\n\\boxed{\\frac{1}{2}}\n</answer>")
+Answer(text='\\frac{1}{2}', well_formed=True)
+>>> parse_action("I think it is red.")
+Malformed(reason='no <code> block and no <answer> found')
+
+The environment's reply to code is an ``<interpreter>`` message (:func:`render_result`); the first message of an
+episode is the task prompt (:func:`image_prompt`, :func:`video_prompt`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from pyvision_envs.types import ExecutionResult, Observation
+
+
+@dataclass(frozen=True)
+class Code:
+    """A turn that asks to run Python. ``well_formed``: the block sat inside ``<code>...</code>`` tags."""
+
+    code: str
+    well_formed: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    r"""A final answer. ``text`` is the content of ``\boxed{}``; ``well_formed``: the exact original layout."""
+
+    text: str
+    well_formed: bool = True
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A turn the environment could not read, with the reason (fed back to the model as a format hint)."""
+
+    reason: str
+
+
+Action = Code | Answer | Malformed
+
+_FENCE = re.compile(r"```(?P<lang>[A-Za-z0-9_+-]*)[ \t]*\n(?P<body>.*?)```", re.DOTALL)
+_TAGGED_PLAIN = re.compile(r"<code>(?P<body>(?:(?!```).)*?)</code>", re.DOTALL)
+_ANSWER = re.compile(r"<answer>(?P<body>.*?)(?:</answer>|\Z)", re.DOTALL)
+_STRICT_ANSWER = re.compile(r"<answer>\n\\boxed\{(?P<body>.*)\}\n</answer>", re.DOTALL)
+_BOXED = re.compile(r"\\boxed\s*\{")
+
+
+def extract_boxed(text: str) -> str | None:
+    r"""Return the content of the last ``\boxed{...}`` in ``text``, braces balanced; ``None`` if there is none.
+
+    Backslash-escaped braces (``\{``, ``\}``) do not count towards the balance.
+
+    >>> extract_boxed(r"so \boxed{\frac{1}{2}} it is")
+    '\\frac{1}{2}'
+    >>> extract_boxed(r"\boxed{a} then \boxed{\{b\}}")
+    '\\{b\\}'
+    >>> extract_boxed(r"\boxed{unclosed") is None
+    True
+    """
+    for match in reversed(list(_BOXED.finditer(text))):
+        depth, i = 1, match.end()
+        while i < len(text):
+            ch = text[i]
+            if ch == "\\":
+                i += 2  # skip the escaped character, whatever it is
+                continue
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[match.end() : i]
+            i += 1
+    return None
+
+
+def _code_blocks(text: str, strict: bool) -> list[Code]:
+    """All runnable code blocks in order of appearance."""
+    blocks: list[tuple[int, Code]] = []
+    for m in _FENCE.finditer(text):
+        if m.group("lang").lower() not in ("python", "py", "python3", ""):
+            continue
+        tagged = re.search(r"<code>\s*\Z", text[: m.start()]) is not None
+        closed = re.match(r"\s*(</code>|\Z)", text[m.end() :]) is not None
+        if strict and not (tagged and closed and m.group("lang")):
+            continue
+        if not tagged and not m.group("lang"):
+            continue  # an untagged, unlabelled fence is prose, not code
+        blocks.append((m.start(), Code(m.group("body"), well_formed=tagged and closed)))
+    if not strict:  # tolerate <code>...</code> with the fences forgotten
+        blocks += [(m.start(), Code(m.group("body").strip("\n") + "\n", False)) for m in _TAGGED_PLAIN.finditer(text)]
+    return [code for _, code in sorted(blocks, key=lambda pair: pair[0])]
+
+
+def _parse_answer(text: str, strict: bool) -> Answer | Malformed | None:
+    matches = list(_ANSWER.finditer(text))
+    if not matches:
+        if strict or _FENCE.search(text) or "<code>" in text:
+            return None
+        boxed = extract_boxed(text)  # a bare \boxed{} with no code: read it, but not as well-formed
+        return Answer(boxed.strip(), well_formed=False) if boxed and boxed.strip() else None
+    block = matches[-1]
+    exact = _STRICT_ANSWER.fullmatch(block.group(0))
+    boxed = extract_boxed(block.group("body"))
+    if exact and boxed is not None and boxed == exact.group("body"):
+        return Answer(boxed.strip(), well_formed=True) if boxed.strip() else Malformed("empty \\boxed{} answer")
+    if strict:
+        return Malformed("the answer must be exactly <answer>\\n\\boxed{...}\\n</answer>")
+    body = block.group("body")
+    if "\\boxed" in body and boxed is None:
+        return Malformed("unbalanced braces in \\boxed{...}")
+    if boxed is None and not block.group(0).endswith("</answer>"):
+        return None  # "<answer>" mentioned in passing, never closed and nothing boxed: not an answer
+    content = (boxed if boxed is not None else body).strip()
+    return Answer(content, well_formed=False) if content else Malformed("empty <answer>")
+
+
+def parse_action(text: str, strict: bool = False) -> Action:
+    r"""Read one model turn.
+
+    Args:
+        text: The full text of the turn.
+        strict: Accept only the original layout: code fenced as ```` ```python ```` inside ``<code>...</code>``,
+            and the answer as exactly ``<answer>\n\boxed{...}\n</answer>``. A missing ``</code>`` at the very
+            end of the turn is accepted in both modes, because samplers often cut the stop string off.
+
+    Returns:
+        :class:`Answer` if the turn gives an answer (an answer wins over code in the same turn), else
+        :class:`Code` holding the last code block, else :class:`Malformed` with the reason.
+
+    >>> parse_action("```python\nx = 1\n```\n```python\nprint(x)\n```")
+    Code(code='print(x)\n', well_formed=False)
+    >>> parse_action("```python\nprint(2)\n```", strict=True)
+    Malformed(reason='no <code> block and no <answer> found')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"an action must be the str text of one model turn, got {type(text).__name__}")
+    answer = _parse_answer(text, strict)
+    if answer is not None:
+        return answer
+    blocks = _code_blocks(text, strict)
+    if not blocks:
+        if "```" in text and text.count("```") % 2 == 1:
+            return Malformed("a ``` code fence was opened but never closed")
+        return Malformed("no <code> block and no <answer> found")
+    last = blocks[-1]
+    if not last.code.strip():
+        return Malformed("the code block is empty")
+    return last
+
+
+def _image_marker(name: str) -> str:
+    return f"<{name}><image></{name}>"
+
+
+def render_result(result: ExecutionResult, first_index: int, timeout_s: float | None = None) -> Observation:
+    """Render a sandbox result as the next user message, exactly in the ``<interpreter>`` layout of SPEC 2.
+
+    Args:
+        result: What the code produced.
+        first_index: ``k`` of the first new figure when the sandbox did not report names (``image_clue_k``).
+        timeout_s: The time limit, quoted when the call timed out.
+    """
+    parts = [result.stdout]
+    if result.state_lost:
+        parts.insert(0, "Note: the Python state was lost before this call (the previous worker was stopped), so "
+                        "variables from earlier calls are gone; the images image_clue_* are bound again.\n")
+    if result.timed_out:
+        limit = f" of {timeout_s:g} s" if timeout_s else ""
+        parts.append(f"\nError: the code ran past the time limit{limit} and was stopped. Variables from earlier "
+                     "calls will be lost; images stay bound.")
+    elif result.error:
+        parts.append(("\n" if result.stdout and not result.stdout.endswith("\n") else "") + f"Error:\n{result.error}")
+    text = "<interpreter>\nText Result:\n" + "".join(parts)
+    if result.images:
+        names = result.image_names or tuple(f"image_clue_{first_index + i}" for i in range(len(result.images)))
+        text += "\nImage Result:\n" + "".join(_image_marker(n) for n in names) + "</interpreter>"
+    else:
+        text += "\n</interpreter>"
+    return Observation(text=text, images=tuple(result.images))
+
+
+def format_hint(reason: str) -> Observation:
+    """The reply to a malformed turn: what was wrong and the two accepted layouts."""
+    return Observation(
+        text=f"Your last turn could not be read: {reason}.\nTo run Python, write\n" + CODE_LAYOUT
+        + "\nTo give the final answer, write\n" + ANSWER_LAYOUT
+    )
+
+
+CODE_LAYOUT = "<code>\n```python\n# your code\n```\n</code>"
+ANSWER_LAYOUT = "<answer>\n\\boxed{your final answer}\n</answer>"
+
+_TOOLS = (
+    "How to use Python:\n"
+    "- Write at most one code block per turn, laid out exactly like this:\n" + CODE_LAYOUT + "\n"
+    "- The code runs when your turn ends, and the result comes back to you. Variables persist between turns.\n"
+    "- Use print() to see values; they come back as text.\n"
+    "- plt.show() displays the open matplotlib figures (show(img) displays a PIL image or array). Each one comes "
+    "back to you as an image and is bound in Python as the next image_clue_k.\n"
+    "- np (numpy), plt (matplotlib.pyplot) and Image (PIL.Image) are ready to use; files cannot be read or "
+    "written.\n"
+    "When you know the answer, end with it in exactly this layout:\n" + ANSWER_LAYOUT + "\n"
+)
+
+
+def image_prompt(question: str, images: Sequence[Image.Image], image_in_context: bool = True) -> Observation:
+    """The first user message of an image episode (our wording of the PyVision prompt).
+
+    Args:
+        question: The question, choices included.
+        images: The input images, bound in Python as ``image_clue_0..n``.
+        image_in_context: Show the images in this message as well (default); if False they are only bound
+            in Python, so the policy must use code to look.
+    """
+    n = len(images)
+    lines = [f"Answer a question about {'an image' if n == 1 else f'{n} images'}. You may think step by step "
+             "and write Python code to inspect the images: crop, zoom, enhance, measure, plot."]
+    lines.append("Each image is loaded in Python as a PIL image (RGB) in the global variable image_clue_i:")
+    for i, im in enumerate(images):
+        marker = _image_marker(f"image_clue_{i}") if image_in_context else "(not shown here: use code to look at it)"
+        lines.append(f"- image_clue_{i}: width {im.width}, height {im.height} pixels. {marker}")
+    text = "\n".join(lines) + "\n\n" + _TOOLS + "\nQuestion: " + question
+    return Observation(text=text, images=tuple(images) if image_in_context else ())
+
+
+def video_prompt(question: str, width: int, height: int, n_frames: int, fps: float) -> Observation:
+    """The first user message of a video episode: no frames, only the facts needed to sample them (SPEC 2)."""
+    duration = n_frames / fps if fps > 0 else 0.0
+    text = (
+        "Answer a question about a video. No frames are shown to you up front: look at the ones you need.\n"
+        f"The video is loaded in Python as video_clue_0 (a decord-style VideoReader): {n_frames} frames, "
+        f"width {width}, height {height} pixels, {fps:g} frames per second ({duration:.1f} s).\n"
+        "len(video_clue_0) is the frame count, video_clue_0[i] is frame i as an H x W x 3 uint8 array, "
+        "video_clue_0.get_batch([i, j, ...]) returns several frames, video_clue_0.get_avg_fps() the frame rate. "
+        "Plot the frames you choose and call plt.show() to see them.\n\n" + _TOOLS + "\nQuestion: " + question
+    )
+    return Observation(text=text)
