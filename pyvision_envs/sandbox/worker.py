@@ -179,7 +179,8 @@ class Worker:
             plt = self.facades["matplotlib.pyplot"]
             self.globals.update(np=self.facades["numpy"], plt=plt, Image=self.facades["PIL.Image"], show=self.show)
         else:  # defence-in-depth tests only: plain Python inside the confined process
-            self.globals = {"__name__": "__sandbox__", "show": self.show}
+            self.globals = {"__name__": "__sandbox__", "show": self.show,
+                            "print": lambda *a, **k: _Printer(self.out)._call_print(*a, **k)}
         for img in wire.unpack_images(cfg["images"], blobs, max_pixels=1 << 28):
             self._bind(img)
         if cfg.get("video"):

@@ -1,0 +1,183 @@
+"""Escape attempts against the restricted layer. Each asserts the canaries are untouched and the sandbox lives on.
+
+Canaries: a secret file and a marker path on the host, a secret environment variable of the host, the host's
+input image, and module state seen by the next episode.
+"""
+
+import os
+
+import pytest
+
+from pyvision_envs.sandbox import Sandbox
+
+from .conftest import SECRET
+
+F = "{file}"  # replaced with the canary file's path
+M = "{marker}"  # replaced with a path that must never be created
+
+ATTEMPTS = {
+    # attribute walks to interpreter internals
+    "subclasses_literal": "print(().__class__.__bases__[0].__subclasses__())",
+    "subclasses_getattr": "c = getattr((), '__cl' + 'ass__')\nprint(getattr(c, '__subclasses__')())",
+    "globals_of_function": "def f(): pass\nprint(f.__globals__)",
+    "globals_via_getattr": "def f(): pass\nprint(getattr(f, '__glo' + 'bals__'))",
+    "mro_walk": "print(type(1).mro())",
+    "builtins_dict": "print(__builtins__)",
+    "type_three_args": "X = type('X', (), {'a': 1})",
+    "metaclass": "class M(object): pass\nclass A(metaclass=M): pass",
+    "dunder_class_body": "class A:\n    __array_interface__ = {'data': (0, False)}",
+    # format strings
+    "format_attr": "print('{0.__class__.__mro__}'.format(()))",
+    "format_unbound": "print(str.format('{0.__class__}', 1))",
+    "format_map_attr": "print('{x.__class__}'.format_map({'x': 1}))",
+    "format_nested_spec": "print('{0:{1.__class__}}'.format(1, 2))",
+    "fstring_dunder": "x = 1\nprint(f'{x.__class__}')",
+    # frames via generators, tracebacks, coroutines
+    "generator_frame": "def g():\n    yield 1\nx = g()\nprint(x.gi_frame.f_globals)",
+    "generator_frame_getattr": "def g():\n    yield 1\nprint(getattr(getattr(g(), 'gi_' + 'frame'), 'f_back'))",
+    "traceback_frame": "try:\n    1/0\nexcept Exception as e:\n    print(e.__traceback__.tb_frame)",
+    "with_traceback": "try:\n    1/0\nexcept Exception as e:\n    print(e.with_traceback(None))",
+    "coroutine_frame": "async def c():\n    pass\nx = c()\nprint(getattr(x, 'cr_' + 'frame'))",
+    # imports
+    "import_os": "import os\nos.system('touch {marker}')",
+    "import_sys": "import sys\nprint(sys.modules)",
+    "import_subprocess": "import subprocess\nsubprocess.run(['touch', '{marker}'])",
+    "import_ctypes": "import ctypes",
+    "import_importlib": "import importlib\nimportlib.import_module('os')",
+    "import_builtins": "import builtins\nbuiltins.open('{file}')",
+    "import_socket": "import socket\nsocket.create_connection(('127.0.0.1', 22))",
+    "import_multiprocessing": "import multiprocessing",
+    "import_threading": "import threading",
+    "import_pickle": "import pickle",
+    "import_io": "import io\nio.open('{file}')",
+    "dunder_import": "__import__('os')",
+    "import_numpy_submodule": "import numpy.f2py",
+    "from_numpy_import_lib": "from numpy import lib\nprint(lib)",
+    "from_pil_import_imagefile": "from PIL import ImageFile",
+    "open_builtin": "print(open('{file}').read())",
+    "eval_exec_compile": "eval('1')",
+    "globals_builtin": "print(globals())",
+    # module attributes that reach os or the file system
+    "np_f2py": "print(np.f2py)",
+    "np_ctypeslib": "print(np.ctypeslib)",
+    "np_lib": "print(np.lib.format)",
+    "np_testing": "print(np.testing)",
+    "np_core": "print(np.core)",
+    "np_dynamic_getattr": "getattr(np, 'sa' + 've')('{marker}', np.zeros(3))",
+    "mpl_internals": "print(plt.matplotlib)",
+    "mpl_style": "plt.style.use('{file}')",
+    "pil_core": "print(Image.core)",
+    "pil_register": "Image.register_open('X', print)",
+    # file I/O through numpy, PIL and matplotlib
+    "np_save": "np.save('{marker}', np.zeros(3))",
+    "np_load": "print(np.load('{file}'))",
+    "np_fromfile": "print(np.fromfile('{file}', dtype=np.uint8))",
+    "np_loadtxt": "print(np.loadtxt('{file}', dtype=str))",
+    "np_genfromtxt": "print(np.genfromtxt('{file}', dtype=str))",
+    "np_memmap": "print(np.memmap('{file}'))",
+    "arr_dump": "np.zeros(3).dump('{marker}')",
+    "arr_tofile": "np.zeros(3).tofile('{marker}')",
+    "arr_ctypes": "print(np.zeros(3).ctypes.data)",
+    "pil_open": "print(Image.open('{file}'))",
+    "pil_save": "image_clue_0.save('{marker}')",
+    "pil_save_unbound": "Image.Image.save(image_clue_0, '{marker}')",
+    "pil_fp": "print(image_clue_0.fp)",
+    "pil_core_image": "image_clue_0.im.save_ppm('{marker}')",
+    "plt_savefig": "plt.plot([1, 2])\nplt.savefig('{marker}')",
+    "fig_savefig": "fig = plt.figure()\nfig.savefig('{marker}')",
+    "canvas_print_png": "fig = plt.figure()\nfig.canvas.print_png('{marker}')",
+    "plt_imread": "print(plt.imread('{file}'))",
+    "plt_imsave": "plt.imsave('{marker}', np.zeros((2, 2)))",
+    "axesimage_write_png": "im = plt.imshow(np.zeros((2, 2)))\nim.write_png('{marker}')",
+    "decord_open": "import decord\ndecord.VideoReader('{file}')",
+    # poisoning shared objects
+    "poison_np_attribute": "np.pi = 3",
+    "poison_facade_setattr": "setattr(np.linalg, 'norm', print)",
+    "poison_math": "import math\nmath.pi = 3",
+    "write_to_builtin_object": "x = (1).real\nsetattr(print, 'x', 1)",
+}
+
+
+def _fill(code, canary):
+    return code.replace(F, str(canary["file"])).replace(M, str(canary["marker"]))
+
+
+def test_there_are_at_least_forty_attempts():
+    assert len(ATTEMPTS) >= 40
+
+
+@pytest.mark.parametrize("name", sorted(ATTEMPTS))
+def test_escape_attempt_is_refused(name, canary, image):
+    with Sandbox(images=[image], timeout_s=5) as sb:
+        r = sb.run(_fill(ATTEMPTS[name], canary))
+        assert r.error is not None, f"{name} ran without error: {r.stdout!r}"
+        assert SECRET not in r.stdout and SECRET not in r.error
+        assert not r.timed_out
+        assert not canary["marker"].exists()
+        assert canary["file"].read_text() == SECRET
+        assert os.environ["PYVISION_CANARY"] == SECRET
+        after = sb.run("print(image_clue_0.size)")
+        assert after.stdout == "(120, 80)\n" and not after.state_lost
+    assert image.getpixel((5, 5)) == (250, 0, 0)
+
+
+# --- resource exhaustion --------------------------------------------------------------------------
+
+def test_infinite_loop_times_out_and_host_survives(image):
+    with Sandbox(images=[image], timeout_s=0.5) as sb:
+        r = sb.run("while True:\n    pass")
+        assert r.timed_out
+        assert sb.run("print(2)").stdout == "2\n"
+
+
+def test_cpu_heavy_builtin_times_out(image):
+    with Sandbox(images=[image], timeout_s=0.5) as sb:
+        assert sb.run("sum(range(10 ** 12))").timed_out
+
+
+@pytest.mark.parametrize("code", [
+    "x = bytearray(8 * 1024 ** 3)",
+    "x = [0] * (10 ** 10)",
+    "x = np.ones((10 ** 5, 10 ** 5))",
+    "x = 'a' * (10 ** 10)",
+    "x = Image.new('RGB', (100000, 100000))",
+])
+def test_memory_bomb_is_a_memory_error(code, image):
+    with Sandbox(images=[image], memory_mb=1024) as sb:
+        r = sb.run(code)
+        assert r.error is not None and ("MemoryError" in r.error or "SandboxCrash" in r.error), r.error
+        assert sb.run("print(3)").stdout == "3\n"
+
+
+def test_growing_list_memory_bomb(image):
+    with Sandbox(images=[image], memory_mb=768, timeout_s=20) as sb:
+        r = sb.run("a = []\nwhile True:\n    a.append(bytearray(10 ** 7))")
+        assert r.error is not None and ("MemoryError" in r.error or "SandboxCrash" in r.error)
+        assert sb.run("print(4)").stdout == "4\n"
+
+
+def test_output_flood_is_capped(image):
+    with Sandbox(images=[image], timeout_s=20, max_output_chars=1000) as sb:
+        r = sb.run("for i in range(200000):\n    print('x' * 100)")
+        assert len(r.stdout) < 2000 and "elided" in r.stdout
+
+
+def test_deep_recursion_is_a_recursion_error(sandbox):
+    r = sandbox.run("def f(n):\n    return f(n + 1)\nf(0)")
+    assert "RecursionError" in r.error
+    assert sandbox.run("print(5)").stdout == "5\n"
+
+
+def test_figure_flood_is_capped(image):
+    with Sandbox(images=[image], max_images_per_call=3) as sb:
+        r = sb.run("for i in range(10):\n    show(np.zeros((4, 4)))")
+        assert len(r.images) == 3 and "not returned" in r.stdout
+
+
+def test_module_state_does_not_reach_the_next_episode(image):
+    with Sandbox(images=[image]) as sb:
+        r = sb.run("plt.rcParams['lines.linewidth'] = 99\nnp.set_printoptions(precision=1)\nrandom_state = 1")
+        assert r.ok, r.error
+    with Sandbox(images=[image]) as sb:
+        r = sb.run("print(plt.rcParams['lines.linewidth'], np.array([0.123456]))")
+        assert r.stdout == "1.5 [0.123456]\n"
