@@ -138,3 +138,12 @@ def test_save_config_round_trips(tmp_path):
     p = save_config(c, tmp_path / "out" / "config.yaml")
     assert yaml.safe_load(p.read_text())["lr"] == 3e-6
     assert load_config(p, []) == c
+
+
+def test_default_env_id_is_registered():
+    import gymnasium
+
+    import pyvision_envs  # noqa: F401  (registers the ids)
+
+    assert GRPOConfig().env_id in gymnasium.registry
+    assert SFTConfig().env_id in gymnasium.registry
