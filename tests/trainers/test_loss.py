@@ -195,3 +195,16 @@ def test_bad_shapes(shapes, match):
     lp, old, adv, mask = (torch.zeros(s) for s in shapes)
     with pytest.raises(ValueError, match=match):
         policy_loss(lp, old, adv, mask)
+
+
+def test_bf16_inputs_are_computed_in_float32():
+    # 300 tokens: bf16 cannot represent 299 or 300 exactly, float32 can
+    lp = torch.zeros(1, 300, dtype=torch.bfloat16, requires_grad=True)
+    adv = torch.ones(1, 300, dtype=torch.bfloat16)
+    adv[0, 0] = 0.0
+    loss, stats = policy_loss(lp, torch.zeros(1, 300, dtype=torch.bfloat16), adv, torch.ones(1, 300))
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(-299 / 300, rel=1e-6)
+    assert stats["tokens"] == 300
+    loss.backward()
+    assert lp.grad.dtype == torch.bfloat16

@@ -21,6 +21,11 @@ AGG_MODES = ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum")
 _LOG_RATIO_LIMIT = 20.0  # exp(20) ~ 5e8: keeps the ratio finite when old and new policies disagree wildly
 
 
+def _upcast(t: torch.Tensor) -> torch.Tensor:
+    """At least float32: bf16 cannot even count tokens exactly past 256, let alone average the loss."""
+    return t.to(torch.promote_types(t.dtype, torch.float32)) if t.is_floating_point() else t.float()
+
+
 def _check_agg(agg: str) -> None:
     if agg not in AGG_MODES:
         raise ValueError(f"agg={agg!r} is not a loss aggregation mode; use one of {', '.join(AGG_MODES)}")
@@ -65,6 +70,7 @@ def aggregate(
         A 0-dim tensor.
     """
     _check_agg(agg)
+    values = _upcast(values)
     mask = mask.to(values.dtype)
     masked = values * mask
     if agg == "token-mean":
@@ -143,6 +149,7 @@ def policy_loss(
     adv = _check_shapes(logprobs, old_logprobs, advantages, mask)
     _check_clips(clip_low, clip_high, dual_clip)
     _check_agg(agg)
+    logprobs, old_logprobs, adv = _upcast(logprobs), _upcast(old_logprobs), _upcast(adv)
     mask = mask.to(logprobs.dtype)
     log_ratio = (logprobs - old_logprobs).clamp(-_LOG_RATIO_LIMIT, _LOG_RATIO_LIMIT)
     ratio = torch.exp(log_ratio)
@@ -161,22 +168,22 @@ def policy_loss(
 
     with torch.no_grad():
         clip_hit = loss2 > loss1
-        low = masked_mean((clip_hit & negative).to(mask.dtype), mask)
-        high = masked_mean((clip_hit & (adv > 0)).to(mask.dtype), mask)
-        stats = {
-            "clip_frac_low": low.item(),
-            "clip_frac_high": high.item(),
-            "clip_frac": (low + high).item(),
-            "dual_clip_frac": masked_mean(dual_hit.to(mask.dtype), mask).item(),
-            "approx_kl": masked_mean(-log_ratio, mask).item(),
-            "kl_k3": masked_mean(ratio - 1.0 - log_ratio, mask).item(),
-            "ratio_mean": masked_mean(ratio, mask).item(),
-            "tokens": mask.sum().item(),
+        values = {
+            "clip_frac_low": masked_mean((clip_hit & negative).to(mask.dtype), mask),
+            "clip_frac_high": masked_mean((clip_hit & (adv > 0)).to(mask.dtype), mask),
+            "dual_clip_frac": masked_mean(dual_hit.to(mask.dtype), mask),
+            "approx_kl": masked_mean(-log_ratio, mask),
+            "kl_k3": masked_mean(ratio - 1.0 - log_ratio, mask),
+            "ratio_mean": masked_mean(ratio, mask),
+            "tokens": mask.sum(),
         }
         if entropy is not None:
             if entropy.shape != logprobs.shape:
                 raise ValueError(f"entropy has shape {tuple(entropy.shape)}, expected {tuple(logprobs.shape)}")
-            stats["entropy"] = masked_mean(entropy.detach(), mask).item()
+            values["entropy"] = masked_mean(entropy.detach().to(mask.dtype), mask)
+        # one device-to-host copy for all stats instead of one sync per value
+        stats = dict(zip(values, torch.stack(list(values.values())).double().tolist()))
+        stats["clip_frac"] = stats["clip_frac_low"] + stats["clip_frac_high"]
     return loss, stats
 
 
@@ -210,6 +217,6 @@ def kl_k3(
     if ref_logprobs.shape != logprobs.shape or mask.shape != logprobs.shape:
         raise ValueError(f"logprobs {tuple(logprobs.shape)}, ref_logprobs {tuple(ref_logprobs.shape)} and mask "
                          f"{tuple(mask.shape)} must have the same [B, T] shape")
-    d = (ref_logprobs - logprobs).clamp(-_LOG_RATIO_LIMIT, _LOG_RATIO_LIMIT)
+    d = (_upcast(ref_logprobs) - _upcast(logprobs)).clamp(-_LOG_RATIO_LIMIT, _LOG_RATIO_LIMIT)
     per_token = (torch.exp(d) - d - 1.0).clamp(max=10.0)
     return aggregate(per_token, mask, agg, denominator)
