@@ -62,6 +62,7 @@ class EnvPreset:
 IMAGE_FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("VisualSearch", "visual_search", "find a small target in a large cluttered canvas (crop and zoom)"),
     ("Counting", "counting", "count objects of one colour and shape among distractors"),
+    ("Chart", "chart", "read a value, a difference or an extremum from a bar or line chart"),
     ("Measurement", "measurement", "compare lengths, angles or distances"),
     ("Spatial", "spatial", "the relation between two small, far-apart objects"),
     ("Maze", "maze", "which marked cell is reachable from the start"),

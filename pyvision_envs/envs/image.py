@@ -15,7 +15,7 @@ class ImageTaskEnv(PyVisionEnv):
     r"""Answer a procedurally generated question about an image by writing Python (PyVision-Image).
 
     **Description.** Each episode draws one task from a family in ``pyvision_envs.tasks`` (visual search,
-    counting, measurement, spatial relation, maze ...) at a difficulty. Tasks are deterministic by seed and
+    counting, chart reading, measurement, spatial relation, maze) at a difficulty. Tasks are deterministic by seed and
     unlimited; each is hard to answer without looking closely and solvable with code (crop, zoom, measure).
 
     **Action.** The text of one model turn (:class:`~pyvision_envs.spaces.TurnSpace`): code as
@@ -37,8 +37,8 @@ class ImageTaskEnv(PyVisionEnv):
     terminate with ``on_tool_error="end"`` / ``on_malformed="end"``. ``info["end_reason"]`` says which.
 
     **Registered ids.** ``PyVision/<Family>-v0`` (medium), ``PyVision/<Family>-Easy-v0``,
-    ``PyVision/<Family>-Hard-v0`` for Family in VisualSearch, Counting, Measurement, Spatial, Maze (see
-    ``pyvision_rl list``).
+    ``PyVision/<Family>-Hard-v0`` for Family in VisualSearch, Counting, Chart, Measurement, Spatial, Maze
+    (``pyvision-rl list`` prints them).
 
     Args:
         family: Task family name (``pyvision_envs.tasks.family_names()``).
