@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import os
+import select
 import signal
 import socket
 import struct
@@ -85,7 +86,8 @@ def main(argv: list[str]) -> None:
     try:
         sock.sendall(_REPLY.pack(1 if netns else 0))  # ready
         while True:
-            while len(pool) < pool_size:
+            # Refill the pool only while no request is waiting: a burst is served from the pool first.
+            while len(pool) < pool_size and not select.select([sock], [], [], 0)[0]:
                 pool.append(_spawn(facades, jail, devnull, [sock, *(s for _, s in pool)]))
             if not sock.recv(1):
                 break

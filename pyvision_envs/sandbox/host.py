@@ -89,7 +89,7 @@ def fork_server() -> _ForkServer:
     global _server, _server_pid
     with _server_lock:
         if _server is None or _server_pid != os.getpid() or _server.proc.poll() is not None:
-            _server = _ForkServer(int(os.environ.get("PYVISION_SANDBOX_POOL", "2")))
+            _server = _ForkServer(int(os.environ.get("PYVISION_SANDBOX_POOL", "4")))
             _server_pid = os.getpid()
         return _server
 
@@ -99,6 +99,14 @@ class _Handle:
 
     def __init__(self, pid: int, sock: socket.socket) -> None:
         self.pid, self.sock = pid, sock
+        # Room for a whole init message, so sending the images does not wait for the worker to be scheduled.
+        for opt in (getattr(socket, "SO_SNDBUFFORCE", None), socket.SO_SNDBUF):
+            try:
+                if opt is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, opt, 64 * 1024 * 1024)
+                    break
+            except OSError:
+                continue
         try:
             self.pidfd: int | None = os.pidfd_open(pid)
         except OSError:
@@ -169,6 +177,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._handle: _Handle | None = None
         self._started = False
+        self._awaiting_ready = False
         self._cell = 0
         self._closed = False
         self.frames_decoded = 0
@@ -199,12 +208,17 @@ class Sandbox:
             handle.kill()
 
     def start(self) -> None:
-        """Start the worker now rather than on the first ``run`` (episode start latency)."""
+        """Start the worker now rather than on the first ``run``.
+
+        The worker receives its images and settings at once but is not waited for: it finishes setting up
+        while the caller does other work (the policy writing its first turn), and ``run`` collects its
+        ready signal.
+        """
         with self._lock:
             if self._handle is None:
-                self._start_worker()
+                self._start_worker(wait=False)
 
-    def _start_worker(self) -> None:
+    def _start_worker(self, wait: bool = True) -> None:
         if self._closed:
             raise SandboxError("this Sandbox is closed; create a new one")
         metas, blobs = wire.pack_images(self._images)
@@ -214,17 +228,24 @@ class Sandbox:
             try:
                 handle.sock.settimeout(30)
                 wire.send(handle.sock, {**self._cfg, "images": metas}, blobs)
-                header, _ = wire.recv(handle.sock, max_total=0)
+                self._handle, self._started, self._awaiting_ready = handle, True, True
+                if wait:
+                    self._collect_ready()
+                return
             except (OSError, wire.WireError) as exc:
+                self._handle = None
                 handle.kill()
                 last_error = str(exc)
-                continue
-            if header.get("op") != "ready":
-                handle.kill()
-                raise SandboxError(f"sandbox worker failed to start: {header.get('message', header)}")
-            self._handle, self._started, self.worker_info = handle, True, header
-            return
         raise SandboxError(f"could not start a sandbox worker: {last_error}")
+
+    def _collect_ready(self) -> None:
+        handle = self._handle
+        handle.sock.settimeout(30)
+        header, _ = wire.recv(handle.sock, max_total=0)
+        if header.get("op") != "ready":
+            self._drop_worker()
+            raise SandboxError(f"sandbox worker failed to start: {header.get('message', header)}")
+        self._awaiting_ready, self.worker_info = False, header
 
     def run(self, code: str) -> ExecutionResult:
         """Execute ``code`` in the episode's worker. Agent failures come back in the result, never raised."""
@@ -235,6 +256,12 @@ class Sandbox:
             state_lost = self._started and self._handle is None
             if self._handle is None:
                 self._start_worker()
+            elif self._awaiting_ready:
+                try:
+                    self._collect_ready()
+                except (OSError, wire.WireError):
+                    self._drop_worker()
+                    self._start_worker()
             self._cell += 1
             handle = self._handle
             try:

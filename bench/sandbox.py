@@ -1,0 +1,141 @@
+"""Sandbox latency against the original PyVision design, measured in the same run.
+
+Baseline: plain ``exec`` in a persistent ``multiprocessing.Process`` started per episode (fork, with numpy,
+PIL and matplotlib already imported), talking over a pickling Pipe, figures returned as PNG: what the
+released PyVision-RL does, with no isolation at all.
+
+    .venv/bin/python bench/sandbox.py [--episodes 50] [--calls 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import multiprocessing as mp
+import statistics
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from pyvision_envs.sandbox import Sandbox  # noqa: E402
+
+TRIVIAL = "x = 1"
+CROP_SHOW = "crop = image_clue_0.crop((100, 100, 356, 356))\nplt.imshow(crop)\nplt.axis('off')\nplt.show()"
+
+
+def _baseline_worker(conn, image_bytes, size):
+    g = {"image_clue_0": Image.frombytes("RGB", size, image_bytes), "plt": plt, "np": np}
+
+    def show():
+        figs = []
+        for num in plt.get_fignums():
+            buf = io.BytesIO()
+            plt.figure(num).savefig(buf, format="png")
+            figs.append(buf.getvalue())
+        plt.close("all")
+        g["_figs"].extend(figs)
+
+    plt.show = show
+    conn.send("ready")
+    while True:
+        code = conn.recv()
+        if code is None:
+            return
+        out = io.StringIO()
+        g["_figs"] = []
+        err = None
+        with contextlib.redirect_stdout(out):
+            try:
+                exec(code, g)
+            except Exception as exc:  # noqa: BLE001
+                err = repr(exc)
+        conn.send((out.getvalue(), g["_figs"], err))
+
+
+class Baseline:
+    ctx = mp.get_context("fork")
+
+    def __init__(self, image):
+        self.conn, child = self.ctx.Pipe()
+        self.proc = self.ctx.Process(target=_baseline_worker, args=(child, image.tobytes(), image.size), daemon=True)
+        self.proc.start()
+        assert self.conn.recv() == "ready"
+
+    def run(self, code):
+        self.conn.send(code)
+        return self.conn.recv()
+
+    def close(self):
+        self.conn.send(None)
+        self.proc.join()
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def measure(make, image, episodes, calls):
+    """Episodes as an env runs them: start, a first call, a pause for the policy's next turn, close."""
+    starts, firsts, trivial, crop = [], [], [], []
+    for _ in range(episodes):
+        t0 = time.perf_counter()
+        sb = make(image)
+        starts.append(time.perf_counter() - t0)
+        sb.run(TRIVIAL)
+        firsts.append(time.perf_counter() - t0)
+        time.sleep(0.02)  # the policy generating its next turn
+        sb.close()
+    sb = make(image)
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        sb.run(TRIVIAL)
+        trivial.append(time.perf_counter() - t0)
+    for _ in range(max(10, calls // 10)):
+        t0 = time.perf_counter()
+        sb.run(CROP_SHOW)
+        crop.append(time.perf_counter() - t0)
+    sb.close()
+    return starts, trivial, crop, firsts
+
+
+def make_ours(image):
+    sb = Sandbox(images=[image])
+    sb.start()
+    return sb
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--episodes", type=int, default=50)
+    ap.add_argument("--calls", type=int, default=200)
+    args = ap.parse_args()
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (768, 1024, 3), dtype=np.uint8))
+    make_ours(image).close()  # start the fork server outside the measurement (once per process)
+    ours = measure(make_ours, image, args.episodes, args.calls)
+    base = measure(Baseline, image, args.episodes, args.calls)
+    ms = 1000.0
+    rows = [
+        ("episode start p50", pct(ours[0], 0.5), pct(base[0], 0.5)),
+        ("episode start p95", pct(ours[0], 0.95), pct(base[0], 0.95)),
+        ("start to first result p50", pct(ours[3], 0.5), pct(base[3], 0.5)),
+        ("trivial call p50", pct(ours[1], 0.5), pct(base[1], 0.5)),
+        ("trivial call mean", statistics.mean(ours[1]), statistics.mean(base[1])),
+        ("crop-and-show call p50", pct(ours[2], 0.5), pct(base[2], 0.5)),
+    ]
+    print(f"{'metric':26s} {'ours ms':>10s} {'baseline ms':>12s} {'ours/base':>10s}")
+    for name, a, b in rows:
+        print(f"{name:26s} {a * ms:10.3f} {b * ms:12.3f} {a / b:10.2f}")
+    overhead = (pct(ours[1], 0.5) - pct(base[1], 0.5)) * ms
+    print(f"\ntrivial-call overhead over baseline: {overhead:+.3f} ms (target <= 3 ms)")
+    print(f"episode start p50: {pct(ours[0], 0.5) * ms:.2f} ms (target <= 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
