@@ -1,0 +1,180 @@
+"""The ``pyvision-rl`` command line (also ``python -m pyvision_envs.cli``).
+
+Built-in commands::
+
+    pyvision-rl list [--json]
+    pyvision-rl eval --env ID --agent NAME --episodes N [--seed S] [--json] [--out DIR]
+                     [--env-kw k=v ...] [--agent-kw k=v ...] [--no-progress]
+
+``k=v`` values are read as JSON when they parse (``max_turns=30``, ``image_in_context=false``), else as text.
+
+Adding commands (trainers' ``train``, ``sft``, ``record`` ...): a command is a function
+``main(argv: list[str]) -> int | None`` that parses its own arguments. Register it without editing this file
+by declaring an entry point in the ``pyvision_rl.commands`` group of a package's ``pyproject.toml``::
+
+    [project.entry-points."pyvision_rl.commands"]
+    train = "trainers.cli:train_main"
+
+or by adding a row to :data:`COMMANDS` (``name -> Command("module:function", "one-line help")``). Either way
+the module is imported only when its command runs, so ``pyvision-rl list`` stays fast and torch-free.
+
+This module is the application layer: it is the one place in ``pyvision_envs`` that reaches up to the
+``agents`` package, lazily, to build agents by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+ENTRY_POINT_GROUP = "pyvision_rl.commands"
+BUILTIN_AGENT_MODULES = ("agents.experts", "agents.guesser")
+"""Modules that register the built-in agents when imported (cheap: no torch)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """An extra subcommand: ``target`` is ``"module:function"``, loaded only when the command runs."""
+
+    target: str
+    help: str = ""
+
+    def load(self) -> Callable[[list[str]], int | None]:
+        """Import and return the command's function."""
+        module, _, func = self.target.partition(":")
+        return getattr(importlib.import_module(module), func)
+
+
+COMMANDS: dict[str, Command] = {}
+"""Extra subcommands shipped with this repository: ``name -> Command("module:function", help)``."""
+
+
+def extra_commands() -> dict[str, Command]:
+    """Extra subcommands: :data:`COMMANDS` plus plug-ins declared under the ``pyvision_rl.commands`` group."""
+    found = {ep.name: Command(ep.value, f"(plug-in from {ep.value})") for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    return {**found, **COMMANDS}
+
+
+def parse_kv(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
+    """Read ``k=v`` pairs; values are JSON when they parse, else strings.
+
+    >>> parse_kv(["max_turns=30", "family=counting", "strict=true"], "--env-kw")
+    {'max_turns': 30, 'family': 'counting', 'strict': True}
+    """
+    out: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"error: {flag} expects key=value, got {item!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def _agents_api() -> tuple[Callable[..., Any], Callable[[], list[str]]]:
+    try:
+        from agents.base import agent_names, make_agent
+    except ImportError as exc:
+        raise SystemExit(f"error: the agents package is not importable ({exc}); install this repository "
+                         "with `pip install -e .`") from exc
+    for module in BUILTIN_AGENT_MODULES:
+        importlib.import_module(module)
+    return make_agent, agent_names
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the environment ids (with what each needs) and the agent names."""
+    from pyvision_envs.registration import all_presets
+
+    presets = all_presets()
+    try:
+        agents = _agents_api()[1]()
+    except SystemExit:
+        agents = []
+    if args.json:
+        print(json.dumps({"envs": [{"id": p.id, "needs": list(p.needs), "description": p.description}
+                                   for p in presets], "agents": agents}))
+        return 0
+    width = max(len(p.id) for p in presets)
+    print("environments:")
+    for p in presets:
+        needs = f"  [needs {', '.join(p.needs)}]" if p.needs else ""
+        print(f"  {p.id:<{width}}  {p.description}{needs}")
+    print("agents:\n  " + (", ".join(agents) if agents else "(none found)"))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run episodes, print the summary table (or JSON), optionally write transcripts."""
+    import gymnasium as gym
+
+    import pyvision_envs  # noqa: F401  (registers the ids)
+    from pyvision_envs.eval import evaluate
+
+    env_kw, agent_kw = parse_kv(args.env_kw, "--env-kw"), parse_kv(args.agent_kw, "--agent-kw")
+    make_agent, _ = _agents_api()
+    try:
+        env = gym.make(args.env, **env_kw)
+        agent = make_agent(args.agent, **agent_kw)
+    except (gym.error.Error, KeyError, TypeError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        summary, _ = evaluate(env, agent, args.episodes, seed=args.seed, env_id=args.env, agent_name=args.agent,
+                              out_dir=args.out, progress=not args.no_progress)
+    finally:
+        env.close()
+    print(json.dumps(summary.as_dict()) if args.json else summary.table())
+    if args.out and not args.json:
+        print(f"transcripts: {args.out}/index.md")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the built-in commands; extra commands are listed in its epilog."""
+    extras = extra_commands()
+    epilog = "more commands: " + ", ".join(f"{n} ({c.help})" if c.help else n for n, c in sorted(extras.items())) \
+        if extras else None
+    parser = argparse.ArgumentParser(prog="pyvision-rl", description="PyVision-RL environments and tools.",
+                                     epilog=epilog)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p_list = sub.add_parser("list", help="list environment ids and agents")
+    p_list.add_argument("--json", action="store_true", help="print one JSON object")
+    p_list.set_defaults(func=cmd_list)
+    p_eval = sub.add_parser("eval", help="run an agent on an environment and summarize")
+    p_eval.add_argument("--env", required=True, help="environment id, e.g. PyVision/Counting-v0")
+    p_eval.add_argument("--agent", required=True, help="agent name (see `pyvision-rl list`)")
+    p_eval.add_argument("--episodes", type=int, default=10, help="number of episodes (default 10)")
+    p_eval.add_argument("--seed", type=int, default=0, help="episode i is reset with seed S + i (default 0)")
+    p_eval.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p_eval.add_argument("--out", help="folder for per-episode transcripts (Markdown + PNG) and summaries")
+    p_eval.add_argument("--env-kw", nargs="*", metavar="K=V", help="keywords for gym.make")
+    p_eval.add_argument("--agent-kw", nargs="*", metavar="K=V", help="keywords for the agent")
+    p_eval.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_eval.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``pyvision-rl``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extras = extra_commands()
+    if argv and argv[0] in extras and argv[0] not in ("list", "eval"):
+        return int(extras[argv[0]].load()(argv[1:]) or 0)
+    args = build_parser().parse_args(argv)
+    if getattr(args, "episodes", 1) < 1:
+        print(f"error: --episodes must be at least 1, got {args.episodes}", file=sys.stderr)
+        return 2
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

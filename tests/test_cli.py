@@ -1,0 +1,100 @@
+import doctest
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyvision_envs import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = Path(sys.executable).with_name("pyvision-rl")
+
+
+def run(*args, timeout=240):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "pyvision_envs.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=env)
+
+
+def test_doctests():
+    assert doctest.testmod(cli).failed == 0
+
+
+def test_list_shows_ids_needs_and_agents():
+    out = run("list")
+    assert out.returncode == 0, out.stderr
+    assert "PyVision/Counting-v0" in out.stdout and "PyVision/Maze-Hard-v0" in out.stdout
+    assert "[needs data_path]" in out.stdout and "expert" in out.stdout and "guesser" in out.stdout
+    data = json.loads(run("list", "--json").stdout)
+    assert "PyVision/ImageQA-v0" in [e["id"] for e in data["envs"]] and {"expert", "guesser"} <= set(data["agents"])
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed (pip install -e .)")
+def test_console_script():
+    out = subprocess.run([str(SCRIPT), "list"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0 and "PyVision/Spatial-v0" in out.stdout
+
+
+def test_eval_json_expert_and_guesser():
+    out = run("eval", "--env", "PyVision/Counting-Easy-v0", "--agent", "expert", "--episodes", "3", "--seed", "4",
+              "--json")
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)  # stdout is exactly one JSON object; progress goes to stderr
+    assert summary["env_id"] == "PyVision/Counting-Easy-v0" and summary["episodes"] == 3 and summary["seed"] == 4
+    assert summary["accuracy"] == 1.0 and summary["mean_tool_calls"] >= 1 and summary["mean_turns"] >= 2
+    assert summary["mean_reward"] == pytest.approx(1.0 + 0.1 * summary["mean_tool_calls"])
+    assert summary["end_reasons"] == {"answered": 3} and summary["seconds_per_episode"] > 0
+    guess = json.loads(run("eval", "--env", "PyVision/Counting-Easy-v0", "--agent", "guesser", "--episodes", "3",
+                           "--json", "--no-progress").stdout)
+    assert guess["mean_tool_calls"] == 0 and guess["mean_turns"] == 1
+
+
+def test_eval_table_and_transcripts(tmp_path):
+    out = run("eval", "--env", "PyVision/Maze-Easy-v0", "--agent", "expert", "--episodes", "2", "--out",
+              str(tmp_path), "--env-kw", "max_turns=4", "image_in_context=true")
+    assert out.returncode == 0, out.stderr
+    for label in ("accuracy", "mean turns", "tool calls / episode", "tool errors / episode",
+                  "visual tokens / episode", "seconds / episode"):
+        assert label in out.stdout
+    assert "episodes" in out.stderr  # the progress bar
+    md = (tmp_path / "episode_0001" / "transcript.md").read_text()
+    assert "## assistant (turn 1)" in md and "](image_000.png)" in md and "<interpreter>" in md
+    assert (tmp_path / "episode_0001" / "image_000.png").stat().st_size > 0
+    assert len((tmp_path / "episodes.jsonl").read_text().splitlines()) == 2
+    assert json.loads((tmp_path / "summary.json").read_text())["episodes"] == 2
+    assert "episode_0000/transcript.md" in (tmp_path / "index.md").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (("eval", "--env", "PyVision/Countng-v0", "--agent", "expert"), "Counting"),
+    (("eval", "--env", "PyVision/Counting-v0", "--agent", "expret"), "Did you mean 'expert'"),
+    (("eval", "--env", "PyVision/Counting-v0", "--agent", "expert", "--env-kw", "max_turn=3"), "max_turns"),
+    (("eval", "--env", "PyVision/Counting-v0", "--agent", "expert", "--env-kw", "oops"), "key=value"),
+    (("eval", "--env", "PyVision/Counting-v0", "--agent", "expert", "--episodes", "0"), "at least 1"),
+    (("eval", "--env", "PyVision/ImageQA-v0", "--agent", "expert"), "data_path"),
+    (("fly",), "invalid choice"),
+])
+def test_errors_are_actionable(args, message):
+    out = run(*args)
+    assert out.returncode != 0 and message in out.stderr, out.stderr
+
+
+def hello_main(argv):
+    print("hello", *argv)
+    return 3
+
+
+def test_extra_commands_hook_loads_lazily():
+    code = ("import sys; from pyvision_envs import cli; "
+            "cli.COMMANDS['hello'] = cli.Command('tests.test_cli:hello_main', 'say hello'); "
+            "assert 'tests.test_cli' not in sys.modules; "
+            "sys.exit(cli.main(['hello', 'a', 'b']))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 3 and out.stdout.strip() == "hello a b", out.stderr
+    helptext = subprocess.run(
+        [sys.executable, "-c", "from pyvision_envs import cli; cli.COMMANDS['hello'] = cli.Command('x:y', 'say hi'); "
+                               "cli.main(['--help'])"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert "hello (say hi)" in helptext.stdout
