@@ -90,6 +90,28 @@ class EvalSummary:
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
+def unbatch_info(info: Mapping[str, Any], i: int) -> dict[str, Any]:
+    """Sub-environment ``i``'s ``info`` out of a vector env's batched one, e.g. to hand an agent its reset info.
+
+    ``_key`` masks are honoured and nested dicts such as ``task_public`` rebuilt.
+
+    >>> import numpy as np
+    >>> batched = {"turn": np.array([0, 2]), "_turn": np.array([True, True]),
+    ...            "task_public": {"k": np.array([1, 0]), "_k": np.array([True, False])},
+    ...            "_task_public": np.array([True, True])}
+    >>> unbatch_info(batched, 0), unbatch_info(batched, 1)
+    ({'turn': 0, 'task_public': {'k': 1}}, {'turn': 2, 'task_public': {}})
+    """
+    out: dict[str, Any] = {}
+    for key, value in info.items():
+        mask = info.get(f"_{key}")
+        if key.startswith("_") or (mask is not None and not mask[i]):
+            continue
+        value = unbatch_info(value, i) if isinstance(value, Mapping) else value[i]
+        out[key] = value.item() if hasattr(value, "item") and getattr(value, "ndim", 1) == 0 else value
+    return out
+
+
 def run_episode(env: gym.Env, agent: Any, seed: int, index: int = 0,
                 options: Mapping[str, Any] | None = None) -> tuple[EpisodeRecord, dict[str, Any]]:
     """Play one episode; return its record and the final ``info`` (with ``messages`` when the env keeps them)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pyvision_envs import cli
+from pyvision_envs import eval as eval_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).with_name("pyvision-rl")
@@ -21,6 +22,7 @@ def run(*args, timeout=240):
 
 def test_doctests():
     assert doctest.testmod(cli).failed == 0
+    assert doctest.testmod(eval_module).failed == 0
 
 
 def test_list_shows_ids_needs_and_agents():
