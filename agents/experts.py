@@ -1,0 +1,78 @@
+"""The scripted expert: solves each synthetic task family by writing protocol code, as a model should.
+
+Turn 1: code (built by :mod:`agents._solvers` from ``info["family"]`` and ``info["task_public"]``, never
+from the answer) that reads the pixels of ``image_clue_0`` in the sandbox, shows what it looked at, and
+prints ``ANSWER: <x>``. Turn 2: the answer read back from the interpreter's text result. When the code
+failed, or the family is unknown (real data), it falls back to the guesser's blind guess. Registered as
+``expert``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from agents._solvers import solver_code
+from agents.base import register_agent
+from agents.guesser import answer_turn, blind_guess
+from pyvision_envs.types import Observation
+
+_ANSWER_LINE = re.compile(r"^ANSWER:\s*(\S+)\s*$", re.MULTILINE)
+
+
+def code_turn(code: str) -> str:
+    """The text of a code turn in the PyVision protocol."""
+    return f"<code>\n```python\n{code.strip()}\n```\n</code>"
+
+
+def read_answer(text: str) -> str | None:
+    r"""The last ``ANSWER: x`` line printed by the expert's code, if the observation has one.
+
+    Examples:
+        >>> read_answer("<interpreter>\nText Result:\nread 3 blobs\nANSWER: 7\n</interpreter>")
+        '7'
+        >>> read_answer("<interpreter>\nText Result:\nNameError: name 'x' is not defined\n</interpreter>") is None
+        True
+    """
+    found = _ANSWER_LINE.findall(text or "")
+    return found[-1] if found else None
+
+
+class ExpertAgent:
+    """Writes pixel-level solver code on turn 1 and answers with its printed result on turn 2.
+
+    Args:
+        seed: Seed for the blind fallback guess.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = random.Random(seed)
+        self.family = ""
+        self.public: Mapping[str, Any] = {}
+        self.question = ""
+        self.turn = 0
+
+    def reset(self, observation: Observation, info: Mapping[str, Any]) -> None:
+        """Start an episode: remember the family, the public facts and the prompt."""
+        self.family = str(info.get("family") or "")
+        self.public = info.get("task_public") or {}
+        self.question = observation.text
+        self.turn = 0
+
+    def act(self, observation: Observation, info: Mapping[str, Any]) -> str:
+        """Return code on the first turn, then the answer the code printed (or a blind guess)."""
+        self.turn += 1
+        if self.turn == 1:
+            code = solver_code(self.family, self.public)
+            if code is not None:
+                return code_turn(code)
+        else:
+            found = read_answer(observation.text)
+            if found is not None:
+                return answer_turn(found)
+        return answer_turn(blind_guess(self.public, self.question, self.rng))
+
+
+register_agent("expert", ExpertAgent)
