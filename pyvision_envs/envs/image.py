@@ -80,7 +80,8 @@ class ImageQAEnv(PyVisionEnv):
 
     Args:
         data_path: A dataset file or folder.
-        data_format: ``"auto"`` or a format name of ``load_dataset``.
+        data_format: ``"auto"``, ``"pyvision"``, ``"vstar"`` or ``"hrbench"``.
+        on_bad_row: ``"raise"`` (an error naming the file, row and field) or ``"skip"`` (counted in a warning).
         render_mode: ``None`` or ``"ansi"``.
         **config: Any :class:`~pyvision_envs.core.EnvConfig` field.
 
@@ -88,16 +89,15 @@ class ImageQAEnv(PyVisionEnv):
     row ``i`` (evaluation walks the rows in order this way).
     """
 
-    def __init__(
-        self, data_path: str | None = None, data_format: str = "auto", render_mode: str | None = None, **config: Any
-    ):
+    def __init__(self, data_path: str | None = None, data_format: str = "auto", on_bad_row: str = "raise",
+                 render_mode: str | None = None, **config: Any):
         if data_path is None:
             raise TypeError('PyVision/ImageQA-v0 needs a dataset: gym.make("PyVision/ImageQA-v0", data_path="...")')
         super().__init__(render_mode=render_mode, **config)
-        from pyvision_envs.tasks import load_dataset  # lazy: loaders decode images
+        from pyvision_envs.tasks.loaders import load_dataset  # lazy: loaders decode images
 
         self.data_path = str(data_path)
-        self.dataset = load_dataset(self.data_path, format=data_format)
+        self.dataset = load_dataset(self.data_path, format=data_format, on_error=on_bad_row)
         if len(self.dataset) == 0:
             raise ValueError(f"{self.data_path}: the dataset has no rows; check the path and format")
 
@@ -107,5 +107,10 @@ class ImageQAEnv(PyVisionEnv):
             i = int(options["index"])
             if not 0 <= i < n:
                 raise IndexError(f"reset option index={i} is out of range: {self.data_path} has {n} rows")
-            return self.dataset[i]
-        return self.dataset[int(self.np_random.integers(n))]
+        else:
+            i = int(self.np_random.integers(n))
+        task = self.dataset[i]
+        if task.video is not None or not task.images:
+            raise ValueError(f"{self.data_path}, row {i} ({task.id!r}): not an image question (it has "
+                             f"{'a video' if task.video is not None else 'no image'}); use a video environment")
+        return task

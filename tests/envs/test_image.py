@@ -1,0 +1,100 @@
+import json
+
+import gymnasium as gym
+import pytest
+from PIL import Image
+
+import pyvision_envs  # noqa: F401  (registers the ids)
+from pyvision_envs.tasks import base as task_base
+from pyvision_envs.tasks import get_family
+from pyvision_envs.tasks.base import TaskFamily
+from pyvision_envs.tasks.loaders import DatasetError
+from pyvision_envs.types import EndReason, Task
+
+
+def answer(text):
+    return f"<answer>\n\\boxed{{{text}}}\n</answer>"
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    rows = []
+    for i, blue in enumerate((200, 120, 40)):
+        Image.new("RGB", (64, 48), (10, 20, blue)).save(tmp_path / f"im{i}.png")
+        rows.append({"id": f"r{i}", "question": "What is the blue channel?", "answer": str(blue),
+                     "ability": "perception", "data_source": "unit", "image_path": f"im{i}.png"})
+    path = tmp_path / "data.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_image_task_env_index_replays_the_family_task():
+    env = gym.make("PyVision/Spatial-Easy-v0")
+    try:
+        obs, info = env.reset(options={"index": 17})
+        task = get_family("spatial", "easy").generate(17)
+        assert info["task_id"] == task.id and info["question"] == task.question and obs.images == task.images
+        assert info["family"] == "spatial" and info["task_public"] == dict(task.public)
+        # seeds: the same seed, the same task; the next reset without a seed continues the stream
+        first = env.reset(seed=3)[1]["task_id"]
+        second = env.reset()[1]["task_id"]
+        assert env.reset(seed=3)[1]["task_id"] == first and env.reset()[1]["task_id"] == second != first
+    finally:
+        env.close()
+
+
+def test_image_task_env_python_only_variant():
+    env = gym.make("PyVision/Chart-Easy-v0", image_in_context=False)
+    try:
+        obs, info = env.reset(seed=0)
+        assert obs.images == () and info["visual_tokens"] == 0 and "not shown here" in obs.text
+        obs, *_ = env.step("<code>\n```python\nprint(image_clue_0.mode)\n```\n</code>")
+        assert "RGB" in obs.text
+    finally:
+        env.close()
+
+
+def test_image_task_env_refuses_a_video_family(monkeypatch):
+    class _TinyVideo(TaskFamily):
+        name = "unit_tiny_video"
+        modality = "video"
+        chance_accuracy = 0.5
+
+        def generate(self, seed):
+            return Task(id=str(seed), question="q", answer="a")
+
+    # registered for this test only, so other tests never meet it
+    monkeypatch.setitem(task_base._FAMILIES, _TinyVideo.name, _TinyVideo)
+    with pytest.raises(ValueError, match="video family"):
+        gym.make("PyVision/Counting-v0", family="unit_tiny_video")
+
+
+def test_image_qa_walks_rows_and_grades_them(data_file):
+    env = gym.make("PyVision/ImageQA-v0", data_path=str(data_file))
+    try:
+        for i, blue in enumerate((200, 120, 40)):
+            obs, info = env.reset(options={"index": i})
+            assert info["task_id"] == "r0 r1 r2".split()[i] and obs.images[0].getpixel((0, 0)) == (10, 20, blue)
+            *_, info = env.step(answer(blue))
+            assert info["correct"] is True and info["end_reason"] is EndReason.ANSWERED
+        with pytest.raises(IndexError, match="has 3 rows"):
+            env.reset(options={"index": 3})
+        seen = {env.reset(seed=s)[1]["task_id"] for s in range(20)}
+        assert seen == {"r0", "r1", "r2"}
+    finally:
+        env.close()
+
+
+def test_image_qa_bad_data_is_reported(tmp_path, data_file):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps({"id": "x", "question": "q", "answer": "1", "image_path": "missing.png"}) + "\n")
+    with pytest.raises(DatasetError, match="broken.jsonl"):
+        gym.make("PyVision/ImageQA-v0", data_path=str(broken))
+    with pytest.raises(DatasetError, match="no such file"):
+        gym.make("PyVision/ImageQA-v0", data_path=str(tmp_path / "nope.jsonl"))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(data_file.read_text() + broken.read_text())
+    with pytest.warns(UserWarning, match="1"):
+        env = gym.make("PyVision/ImageQA-v0", data_path=str(mixed), on_bad_row="skip")
+    assert len(env.unwrapped.dataset) == 3
+    env.close()
