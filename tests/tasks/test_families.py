@@ -126,17 +126,16 @@ def test_question_types_are_mixed():
 def test_generation_is_fast(family):
     fam = get_family(family, "medium")
     fam.generate(0)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: other processes on a shared machine do not inflate it
     for seed in range(1, 9):
         fam.generate(seed)
-    per_task = (time.perf_counter() - t0) / 8
-    # Target is < 50 ms on an idle core; the bound leaves room for a shared CI machine.
-    assert per_task < 0.1, f"{family}: {per_task * 1000:.0f} ms per medium task"
+    per_task = (time.process_time() - t0) / 8
+    assert per_task < 0.05, f"{family}: {per_task * 1000:.0f} ms of CPU per medium task (target < 50 ms)"
 
 
 def test_hard_visual_search_is_4k_and_reasonably_fast():
     fam = get_family("visual_search", "hard")
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     task = fam.generate(0)
     assert task.images[0].size == (3840, 2160)
-    assert time.perf_counter() - t0 < 1.5
+    assert time.process_time() - t0 < 0.5
