@@ -46,12 +46,23 @@ class Command:
     help: str = ""
 
     def load(self) -> Callable[[list[str]], int | None]:
-        """Import and return the command's function."""
+        """Import and return the command's function.
+
+        Raises:
+            SystemExit: The module cannot be imported (say which, and what to install).
+        """
         module, _, func = self.target.partition(":")
-        return getattr(importlib.import_module(module), func)
+        try:
+            return getattr(importlib.import_module(module), func)
+        except ImportError as exc:
+            raise SystemExit(f"error: this command lives in {module}, which could not be imported ({exc}); "
+                             "install the extra it needs, e.g. `pip install -e .[train]`") from exc
 
 
-COMMANDS: dict[str, Command] = {}
+COMMANDS: dict[str, Command] = {
+    "record": Command("trainers.record:main", "record agent trajectories as JSONL chat data"),
+    "sft": Command("trainers.sft:main", "supervised fine-tuning on recorded trajectories"),
+}
 """Extra subcommands shipped with this repository: ``name -> Command("module:function", help)``."""
 
 

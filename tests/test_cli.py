@@ -84,6 +84,29 @@ def test_errors_are_actionable(args, message):
     assert out.returncode != 0 and message in out.stderr, out.stderr
 
 
+def test_eval_walks_dataset_rows_in_order(tmp_path):
+    from PIL import Image
+
+    rows = []
+    for i in range(3):
+        Image.new("RGB", (40, 30), (i, 0, 0)).save(tmp_path / f"{i}.png")
+        rows.append({"id": f"row{i}", "question": "Red channel?", "answer": str(i), "image_path": f"{i}.png"})
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = run("eval", "--env", "PyVision/ImageQA-v0", "--agent", "guesser", "--episodes", "4", "--json",
+              "--out", str(tmp_path / "run"), "--env-kw", f"data_path={tmp_path / 'd.jsonl'}")
+    assert out.returncode == 0, out.stderr
+    episodes = [json.loads(line) for line in (tmp_path / "run" / "episodes.jsonl").read_text().splitlines()]
+    assert [e["task_id"] for e in episodes] == ["row0", "row1", "row2", "row0"]
+    assert [e["expected"] for e in episodes] == ["0", "1", "2", "0"]
+
+
+def test_missing_command_module_is_reported():
+    code = ("import sys; from pyvision_envs import cli; "
+            "cli.COMMANDS['ghost'] = cli.Command('no_such_module_xyz:main', 'x'); sys.exit(cli.main(['ghost']))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 1 and "no_such_module_xyz" in out.stderr and "pip install" in out.stderr
+
+
 def hello_main(argv):
     print("hello", *argv)
     return 3
