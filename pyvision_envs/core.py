@@ -312,12 +312,11 @@ class PyVisionEnv(gym.Env[Observation, str]):
             from pyvision_envs.sandbox import Sandbox  # lazy: keeps `import pyvision_envs` light
 
             self._sandbox = Sandbox(**self._sandbox_kwargs(ep.task))
-            if ep.lost_state:  # the env was copied or unpickled mid-episode: earlier variables are gone
-                ep.lost_state = False
-                result = self._sandbox.run(code)
-                return dataclasses.replace(result, state_lost=True)
         result = self._sandbox.run(code)
         ep.exec_seconds += result.seconds
+        if ep.lost_state:  # the env was copied or unpickled mid-episode: earlier variables are gone
+            ep.lost_state = False
+            result = dataclasses.replace(result, state_lost=True)
         return result
 
     def _observe(self, ep: Episode, result: ExecutionResult) -> Observation:
@@ -397,9 +396,3 @@ class PyVisionEnv(gym.Env[Observation, str]):
                                                     messages=list(state["_episode"].messages))
         state["_sandbox"] = None
         return state
-
-    def __del__(self) -> None:
-        try:
-            self._close_sandbox()
-        except Exception:  # noqa: BLE001 - interpreter shutdown: nothing useful to do
-            pass
