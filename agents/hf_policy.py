@@ -1,0 +1,248 @@
+"""Batched generation with a ``transformers`` model, for rollouts (many conversations) and eval (one, as an Agent).
+
+``HFPolicy.generate`` takes token-id contexts (built with :mod:`agents.chat`, never re-tokenized), left-pads them,
+and runs one ``model.generate`` call (KV cache) that samples at ``temperature`` with no top-k/top-p truncation, so
+the sampling distribution is exactly ``softmax(logits / temperature)``, the one the GRPO loss evaluates. Each row
+stops on its own as soon as its text contains a stop string (``</code>``, ``</answer>``; transformers'
+``StopStringCriteria``, vectorized over rows), on the end-of-turn token, or at ``max_new_tokens``. For each row
+it returns the sampled ids (up to and including the token that completed the stop), their log-probabilities under
+the sampling distribution (log-softmax of the final processed scores at each step, i.e. ``logits / temperature``;
+for greedy decoding, ``temperature=0``, under ``softmax(logits)``), and the decoded text.
+
+Vision-language models (``bundle.processor`` set) get the images of each row, in order, through the image
+processor; the contexts must already hold the expanded ``<|image_pad|>`` runs (``agents.chat`` does that).
+VL policies never sample the vision placeholder tokens (``HFPolicy.suppressed_ids``: their logits are set to
+``-inf`` before the temperature, and the recorded log-probs are under that masked distribution), because a
+sampled placeholder would break the next forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from PIL import Image
+from transformers import GenerationConfig, LogitsProcessor, StoppingCriteria, StopStringCriteria
+
+from agents import chat
+from agents.base import register_agent
+from agents.presets import PolicyBundle, load_preset
+from pyvision_envs.types import Observation
+
+STOP_STRINGS = ("</code>", "</answer>")
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One row's sampled turn.
+
+    Attributes:
+        token_ids: Sampled ids, up to and including the token that completed a stop string or the end-of-turn.
+        logprobs: Log-probability of each sampled id under the sampling distribution.
+        text: ``token_ids`` decoded (special tokens kept), without a trailing end-of-turn token.
+        finish_reason: ``"stop"`` (a stop string), ``"eos"`` (end-of-turn/eos token) or ``"length"``.
+    """
+
+    token_ids: tuple[int, ...]
+    logprobs: tuple[float, ...]
+    text: str
+    finish_reason: str
+
+
+class _LogprobRecorder(LogitsProcessor):
+    """Applies the temperature and keeps log-softmax of the result; gathers the sampled id's one step later.
+
+    ``generate`` runs custom processors before its own warpers, so the temperature is applied here (the generation
+    config keeps temperature 1 and switches every truncating warper off): what this processor returns is exactly
+    the distribution ``generate`` samples from.
+    """
+
+    def __init__(self, temperature: float, suppress: Sequence[int] = ()) -> None:
+        self.temperature = temperature
+        self.suppress = list(suppress)
+        self.prev: torch.Tensor | None = None
+        self.steps: list[torch.Tensor] = []
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        self.collect(input_ids[:, -1])
+        if self.suppress:
+            scores = scores.clone()
+            scores[:, self.suppress] = float("-inf")
+        if self.temperature != 1.0:
+            scores = scores / self.temperature
+        self.prev = torch.log_softmax(scores.float(), dim=-1)
+        return scores
+
+    def collect(self, last_ids: torch.Tensor) -> None:
+        """Record the log-prob of ``last_ids`` (the tokens just sampled) under the previous step's scores."""
+        if self.prev is not None:
+            self.steps.append(self.prev.gather(1, last_ids.view(-1, 1)).squeeze(1))
+            self.prev = None
+
+
+class _FinishTracker(StoppingCriteria):
+    """Stops rows on a stop string or an eos id and remembers at which generated length each row finished."""
+
+    def __init__(self, stop: StopStringCriteria | None, eos_ids: Sequence[int], batch: int, prompt_len: int) -> None:
+        self.stop, self.prompt_len = stop, prompt_len
+        self.eos = torch.tensor(list(eos_ids), dtype=torch.long)
+        self.length = torch.full((batch,), -1, dtype=torch.long)
+        self.reason = ["length"] * batch
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any) -> torch.BoolTensor:
+        is_eos = torch.isin(input_ids[:, -1], self.eos.to(input_ids.device))
+        hit = self.stop(input_ids, scores) if self.stop is not None else torch.zeros_like(is_eos)
+        done = (hit | is_eos).cpu()
+        for row in torch.nonzero(done & (self.length < 0)).flatten().tolist():
+            self.length[row] = input_ids.shape[1] - self.prompt_len
+            self.reason[row] = "eos" if bool(is_eos[row]) else "stop"
+        return done.to(input_ids.device)
+
+
+class HFPolicy:
+    """A ``transformers`` policy: batched ``generate`` for rollouts, plus the Agent protocol for one conversation.
+
+    Args:
+        bundle: The loaded model, tokenizer and (for VL models) image processor.
+        temperature: Sampling temperature; 0 means greedy.
+        max_new_tokens: Per-turn token limit.
+        stop_strings: Strings that end a turn as soon as they are generated.
+        system_prompt: Optional system message for ``reset`` (the env's first observation is the user message).
+    """
+
+    def __init__(self, bundle: PolicyBundle, *, temperature: float = 1.0, max_new_tokens: int = 512,
+                 stop_strings: Sequence[str] = STOP_STRINGS, system_prompt: str | None = None) -> None:
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
+        self.bundle, self.model, self.tokenizer = bundle, bundle.model, bundle.tokenizer
+        self.processor = bundle.processor
+        self.temperature, self.max_new_tokens = temperature, max_new_tokens
+        self.stop_strings, self.system_prompt = tuple(stop_strings), system_prompt
+        self.eot_id = chat.end_of_turn_id(self.tokenizer)
+        eos = self.model.generation_config.eos_token_id
+        eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
+        self.eos_ids = sorted(set(eos) | ({self.eot_id} if self.eot_id is not None else set()))
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.eos_ids[0]
+        # A sampled vision placeholder would break the next forward pass of a VL model (image features and
+        # placeholder tokens must match), so VL policies never sample them. The loss should mask them the same way.
+        self.suppressed_ids: tuple[int, ...] = ()
+        if self.processor is not None:
+            names = ("<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+            unk = self.tokenizer.unk_token_id
+            self.suppressed_ids = tuple(i for i in self.tokenizer.convert_tokens_to_ids(list(names))
+                                        if i is not None and i != unk)
+        # Built once: it precomputes tables over the whole vocabulary.
+        self._stop = StopStringCriteria(self.tokenizer, list(self.stop_strings)) if self.stop_strings else None
+        self._ids: list[int] = []
+        self._images: list[Image.Image] = []
+        self._last: tuple[int, ...] = ()
+        self._fresh = False
+
+    @property
+    def device(self) -> torch.device:
+        """The model's device."""
+        return next(self.model.parameters()).device
+
+    def _config(self, max_new_tokens: int, temperature: float) -> GenerationConfig:
+        fields: dict[str, Any] = dict(
+            do_sample=temperature > 0, max_new_tokens=max_new_tokens, min_new_tokens=0, eos_token_id=self.eos_ids,
+            pad_token_id=self.pad_id, bos_token_id=None, use_cache=True, num_beams=1, num_return_sequences=1,
+            repetition_penalty=1.0,
+        )
+        if temperature > 0:
+            # Every truncating warper is switched off explicitly: unset fields would fall back to top_k=50.
+            fields.update(temperature=1.0, top_k=0, top_p=1.0, typical_p=1.0)  # temperature: _LogprobRecorder
+        return GenerationConfig(**fields)
+
+    def _inputs(self, contexts: Sequence[Sequence[int]], images: Sequence[Sequence[Image.Image]] | None
+                ) -> dict[str, torch.Tensor]:
+        if not contexts or any(len(c) == 0 for c in contexts):
+            raise ValueError("generate needs at least one context and no empty context (build them with agents.chat)")
+        width = max(len(c) for c in contexts)
+        ids = torch.full((len(contexts), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(contexts), width), dtype=torch.long)
+        for row, ctx in enumerate(contexts):  # left padding: the newest token sits at the same column in every row
+            ids[row, width - len(ctx):] = torch.tensor(list(ctx), dtype=torch.long)
+            mask[row, width - len(ctx):] = 1
+        out = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
+        flat = [im for row in (images or []) for im in row]
+        if self.processor is not None and flat:
+            feats = self.processor(images=flat, return_tensors="pt")
+            out["pixel_values"] = feats["pixel_values"].to(self.device, self.model.dtype)
+            out["image_grid_thw"] = feats["image_grid_thw"].to(self.device)
+        return out
+
+    @torch.no_grad()
+    def generate(self, contexts: Sequence[Sequence[int]], images: Sequence[Sequence[Image.Image]] | None = None, *,
+                 max_new_tokens: int | None = None, temperature: float | None = None) -> list[Generation]:
+        """Sample one turn for every context in a single batched ``model.generate`` call.
+
+        Args:
+            contexts: Token ids of each conversation so far, ending with the assistant generation prompt.
+            images: For VL models, each row's images in the order their ``<|image_pad|>`` runs appear.
+            max_new_tokens: Per-turn limit for this call (default: the policy's).
+            temperature: Sampling temperature for this call (default: the policy's); 0 = greedy.
+
+        Returns:
+            One :class:`Generation` per context, in order.
+        """
+        inputs = self._inputs(contexts, images)
+        width = inputs["input_ids"].shape[1]
+        temp = self.temperature if temperature is None else temperature
+        recorder = _LogprobRecorder(temp if temp > 0 else 1.0, self.suppressed_ids)
+        tracker = _FinishTracker(self._stop, self.eos_ids, len(contexts), width)
+        seqs = self.model.generate(
+            **inputs, generation_config=self._config(max_new_tokens or self.max_new_tokens, temp),
+            logits_processor=[recorder], stopping_criteria=[tracker],
+        )
+        gen = seqs[:, width:].cpu()
+        recorder.collect(seqs[:, -1])
+        logps = torch.stack(recorder.steps, dim=1).cpu() if recorder.steps else torch.zeros(gen.shape)
+        results = []
+        for row in range(len(contexts)):
+            n = int(tracker.length[row]) if tracker.length[row] >= 0 else gen.shape[1]
+            tokens = tuple(gen[row, :n].tolist())
+            results.append(Generation(tokens, tuple(logps[row, :n].tolist()),
+                                      chat.assistant_text(self.tokenizer, tokens), tracker.reason[row]))
+        return results
+
+    # Agent protocol: one conversation, token-exact across turns.
+    def reset(self, observation: Observation, info: Mapping[str, Any]) -> None:
+        """Start a conversation whose first user message is ``observation``."""
+        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        messages.append(chat.user_message(observation.text, observation.images, vision=self.processor is not None))
+        self._ids = chat.prompt_ids(self.tokenizer, messages, self.processor)
+        self._images = list(observation.images) if self.processor is not None else []
+        self._last, self._fresh = (), True
+
+    def act(self, observation: Observation, info: Mapping[str, Any]) -> str:
+        """Append ``observation`` (unless it is the one given to ``reset``), sample one turn, return its text."""
+        if not self._fresh:
+            self._ids += chat.observation_ids(self.tokenizer, observation.text, images=observation.images,
+                                              processor=self.processor, sampled=self._last)
+            if self.processor is not None:
+                self._images += list(observation.images)
+        self._fresh = False
+        out = self.generate([self._ids], [self._images])[0]
+        self._ids += list(out.token_ids)
+        self._last = out.token_ids
+        return out.text
+
+    @property
+    def conversation_ids(self) -> list[int]:
+        """Every token of the current conversation so far (prompt, sampled turns and observations)."""
+        return list(self._ids)
+
+
+def make_hf_agent(preset: str | None = None, path: str | None = None, *, temperature: float = 1.0,
+                  max_new_tokens: int = 512, seed: int = 0, device: str = "cpu", **kwargs: Any) -> HFPolicy:
+    """Factory for agent ``hf``: ``make_agent("hf", preset="tiny")`` or ``make_agent("hf", path="/models/x")``."""
+    if (preset is None) == (path is None):
+        raise ValueError("agent 'hf' needs exactly one of preset=<name> or path=<local model folder>")
+    bundle = load_preset(preset or path, seed=seed, device=device)
+    return HFPolicy(bundle, temperature=temperature, max_new_tokens=max_new_tokens, **kwargs)
+
+
+register_agent("hf", make_hf_agent)
