@@ -1,0 +1,252 @@
+r"""Video environments (PyVision-Video): the model samples the frames it needs through code.
+
+``VIDEO_PRESETS`` is the table of ids that :mod:`pyvision_envs.registration` registers. This module imports no
+decoding library at import time (``pyvision_envs.media`` is imported when an episode opens its video).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from pyvision_envs.core import PyVisionEnv
+from pyvision_envs.protocol import video_prompt
+from pyvision_envs.registration import DIFFICULTY_SUFFIXES, EnvPreset
+from pyvision_envs.types import Observation, Task
+
+_SEED_SPACE = 2**31 - 1
+TASK_ENTRY_POINT = "pyvision_envs.envs.video:VideoTaskEnv"
+QA_ENTRY_POINT = "pyvision_envs.envs.video:VideoQAEnv"
+
+VIDEO_FAMILIES: tuple[tuple[str, str, str], ...] = (
+    ("VideoTiming", "video_timing", "when a shape first appears, in seconds (binary search over frames)"),
+    ("VideoCounting", "video_counting", "how many times a lamp flashes (sparse sampling over time)"),
+    ("VideoOrder", "video_order", "the order in which shapes first appear"),
+    ("VideoMotion", "video_motion", "the direction (or two-leg path) of a moving ball"),
+    ("VideoSpatial", "video_spatial", "counts, distances, room size, direction under a panning camera (VSI-like)"),
+)
+"""(id name, task-family name, description) of every procedural video family."""
+
+
+def _presets() -> list[EnvPreset]:
+    rows = [
+        EnvPreset(name=f"{name}{suffix}", entry_point=TASK_ENTRY_POINT,
+                  kwargs={"family": family, "difficulty": difficulty}, description=f"{desc} ({difficulty})")
+        for name, family, desc in VIDEO_FAMILIES
+        for suffix, difficulty in DIFFICULTY_SUFFIXES
+    ]
+    rows.append(EnvPreset(name="VideoQA", entry_point=QA_ENTRY_POINT, needs=("data_path",),
+                          description="questions from a local video dataset (PyVision-RL records, VSI-Bench JSON)"))
+    return rows
+
+
+VIDEO_PRESETS: tuple[EnvPreset, ...] = tuple(_presets())
+
+
+class VideoEnv(PyVisionEnv):
+    """Shared base of the video environments: opens each episode's video and reports what it cost.
+
+    Args:
+        frames_up_front: Put this many uniformly sampled frames in the first observation (the "frames up
+            front" baseline); 0 (default) shows none, as PyVision-Video does.
+        video_backend: ``"auto"``, ``"decord"`` or ``"pyav"`` (see :func:`pyvision_envs.media.open_video`).
+        render_mode: ``None`` or ``"ansi"``.
+        **config: Any :class:`~pyvision_envs.core.EnvConfig` field.
+    """
+
+    def __init__(self, frames_up_front: int = 0, video_backend: str = "auto", render_mode: str | None = None,
+                 **config: Any) -> None:
+        super().__init__(render_mode=render_mode, **config)
+        if not isinstance(frames_up_front, int) or frames_up_front < 0:
+            raise ValueError(f"frames_up_front must be a non-negative integer, got {frames_up_front!r}")
+        if frames_up_front > self.config.max_images:
+            raise ValueError(f"frames_up_front={frames_up_front} exceeds max_images={self.config.max_images}")
+        self.frames_up_front = frames_up_front
+        self.video_backend = video_backend
+        self._video: Any = None
+
+    # ----- hooks of PyVisionEnv -----
+    def _prompt(self, task: Task) -> Observation:
+        """The video prompt (size, frame count, fps; no frames unless ``frames_up_front``)."""
+        video = self._open(task)
+        obs = video_prompt(task.question, video.width, video.height, video.num_frames, video.fps)
+        k = min(self.frames_up_front, video.num_frames)
+        if k:
+            idx = sorted({int(round(i)) for i in np.linspace(0, video.num_frames - 1, k)})
+            frames = [Image.fromarray(f) for f in video.get_batch(idx)]
+            lines = "".join(f"frame {i} (t = {i / video.fps:.2f} s): <image>\n" for i in idx)
+            obs = Observation(text=f"{obs.text}\n\n{len(idx)} frames sampled uniformly from the video:\n{lines}",
+                              images=tuple(frames))
+        video.reset_stats()  # count only the frames the policy's code asks for
+        return obs
+
+    def _sandbox_kwargs(self, task: Task) -> dict[str, Any]:
+        """The base sandbox settings, plus the video (decoded on the host, served to ``video_clue_0``)."""
+        kwargs = super()._sandbox_kwargs(task)
+        kwargs["video"] = self._open(task)
+        return kwargs
+
+    def _info(self, ep: Any, at_reset: bool = False) -> dict[str, Any]:
+        """The base ``info`` plus the video's cost figures (see the class card)."""
+        info = super()._info(ep, at_reset)
+        video = self._video
+        info["frames_decoded"] = int(video.stats.frames_requested) if video is not None else 0
+        info["frames_shown"] = int(ep.images_shown)
+        info["video_frames"] = int(video.num_frames) if video is not None else 0
+        info["uniform_1fps_visual_tokens"] = self._uniform_1fps_tokens(video)
+        return info
+
+    # ----- helpers -----
+    def _open(self, task: Task) -> Any:
+        """The episode's :class:`~pyvision_envs.media.VideoSource` (reopened if the task changed)."""
+        if task.video is None:
+            raise ValueError(f"task {task.id!r} has no video; video environments need Task.video set")
+        if self._video is not None and self._video.path == task.video.path:
+            return self._video
+        from pyvision_envs.media import open_video  # lazy: keeps the registry import free of decoders
+
+        self._close_video()
+        self._video = open_video(task.video.path, backend=self.video_backend)
+        return self._video
+
+    def _uniform_1fps_tokens(self, video: Any) -> int:
+        """Visual tokens of showing one frame per second of the whole video (the paper's baseline)."""
+        if video is None:
+            return 0
+        frames = max(1, math.ceil(video.num_frames / video.fps)) if video.fps > 0 else video.num_frames
+        return int(frames * self.config.visual_token_rule(video.width, video.height))
+
+    def _close_video(self) -> None:
+        video, self._video = self._video, None
+        if video is not None:
+            video.close()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start an episode (see :class:`~pyvision_envs.core.PyVisionEnv`); the previous video is released."""
+        self._close_sandbox()  # the sandbox holds the previous video: stop it before that video is closed
+        self._close_video()
+        return super().reset(seed=seed, options=options)
+
+    def close(self) -> None:
+        """Stop the sandbox and release the video. Safe to call more than once."""
+        super().close()
+        self._close_video()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_video"] = None  # a decoder cannot be copied; the copy reopens the file on first use
+        return state
+
+
+class VideoTaskEnv(VideoEnv):
+    r"""Answer a procedurally generated question about a video by sampling its frames with code (PyVision-Video).
+
+    **Description.** Each episode draws one task from a video family in ``pyvision_envs.tasks.video`` (event
+    timing, counting over time, temporal order, motion, spatial layout under a panning camera) at a
+    difficulty. Videos are rendered and encoded deterministically by seed and cached on disk.
+
+    **Action.** The text of one model turn: code in ``<code>\n```python\n...\n```\n</code>`` (runs in the
+    sandbox, state persists) or the answer in ``<answer>\n\boxed{...}\n</answer>``.
+
+    **Observation.** :class:`~pyvision_envs.types.Observation`. The prompt gives only the frame width, height,
+    count and fps and says the video is ``video_clue_0`` (decord's interface: ``len(v)``, ``v[i]``,
+    ``v.get_batch(idx)``, ``v.get_avg_fps()``, ``v.get_frame_timestamp(i)``); no frames, unless
+    ``frames_up_front=K`` puts K uniformly sampled frames in it. Later observations are ``<interpreter>``
+    results with the figures the code showed.
+
+    **Reward.** As every PyVision env: ``R = acc + 0.1 * n_ok * 1[acc = 1]``, paid at the end, terms in
+    ``info["reward_terms"]``.
+
+    **Termination.** An answer terminates; ``max_turns`` (5), ``max_images`` (32) or ``max_context_tokens``
+    truncate.
+
+    **Info.** Beyond the base keys: ``frames_decoded`` (frames the policy's code fetched, repeats counted),
+    ``frames_shown`` (images that entered the context: up-front frames and shown figures), ``video_frames``,
+    ``visual_tokens`` (what those images cost) and ``uniform_1fps_visual_tokens`` (what one frame per second of
+    the same video would cost under the same ``visual_token_rule``).
+
+    **Registered ids.** ``PyVision/Video<Family>-v0`` (medium), ``-Easy-v0`` and ``-Hard-v0`` for Family in
+    Timing, Counting, Order, Motion, Spatial.
+
+    Args:
+        family: A video family name (``video_timing``, ``video_counting``, ``video_order``, ``video_motion``,
+            ``video_spatial``).
+        difficulty: ``"easy"``, ``"medium"`` or ``"hard"``.
+        frames_up_front: See :class:`VideoEnv`.
+        video_backend: See :class:`VideoEnv`.
+        render_mode: ``None`` or ``"ansi"``.
+        **config: Any :class:`~pyvision_envs.core.EnvConfig` field.
+
+    ``reset(options={"index": n})`` plays the family's task ``n`` (its seed); ``options={"task": task}`` plays a
+    given task.
+    """
+
+    def __init__(self, family: str, difficulty: str = "medium", frames_up_front: int = 0,
+                 video_backend: str = "auto", render_mode: str | None = None, **config: Any) -> None:
+        super().__init__(frames_up_front=frames_up_front, video_backend=video_backend, render_mode=render_mode,
+                         **config)
+        import pyvision_envs.tasks.video  # noqa: F401  (registers the video families)
+        from pyvision_envs.tasks import get_family
+
+        self.family = get_family(family, difficulty)
+        if self.family.modality != "video":
+            raise ValueError(f"task family {family!r} is an {self.family.modality} family; use PyVision/ImageTaskEnv")
+
+    def _sample_task(self, options: Mapping[str, Any]) -> Task:
+        if "index" in options:
+            return self.family.generate(int(options["index"]))
+        return self.family.generate(int(self.np_random.integers(_SEED_SPACE)))
+
+
+class VideoQAEnv(VideoEnv):
+    r"""Answer questions from a local video dataset by sampling frames with code (PyVision-Video on real data).
+
+    **Description.** Rows of a dataset on disk, read by
+    :func:`pyvision_envs.tasks.video.loaders.load_video_dataset`: PyVision-RL records with ``video_path``, or
+    VSI-Bench JSON (videos under ``video_root/<dataset>/<scene_name>.mp4``). Every video is checked at load;
+    a broken one raises an error naming it (or, with ``on_error="skip"``, is left out with a warning).
+
+    **Action, observation, reward, termination, info.** As :class:`VideoTaskEnv`.
+
+    **Registered ids.** ``PyVision/VideoQA-v0`` (``gym.make("PyVision/VideoQA-v0", data_path=...)``).
+
+    Args:
+        data_path: The data file (``.json`` or ``.jsonl``).
+        data_format: ``"auto"``, ``"pyvision"`` or ``"vsibench"``.
+        video_root: Folder of the VSI-Bench videos (default: the data file's folder).
+        on_error: ``"raise"`` or ``"skip"`` for bad rows and broken videos.
+        frames_up_front: See :class:`VideoEnv`.
+        video_backend: See :class:`VideoEnv`.
+        render_mode: ``None`` or ``"ansi"``.
+        **config: Any :class:`~pyvision_envs.core.EnvConfig` field.
+
+    Without ``options``, ``reset`` draws a row uniformly; ``options={"index": i}`` plays row ``i``.
+    """
+
+    def __init__(self, data_path: str | None = None, data_format: str = "auto", video_root: str | None = None,
+                 on_error: str = "raise", frames_up_front: int = 0, video_backend: str = "auto",
+                 render_mode: str | None = None, **config: Any) -> None:
+        if data_path is None:
+            raise TypeError('PyVision/VideoQA-v0 needs a dataset: gym.make("PyVision/VideoQA-v0", data_path="...")')
+        super().__init__(frames_up_front=frames_up_front, video_backend=video_backend, render_mode=render_mode,
+                         **config)
+        from pyvision_envs.tasks.video.loaders import load_video_dataset
+
+        self.data_path = str(data_path)
+        self.dataset = load_video_dataset(self.data_path, format=data_format, on_error=on_error,
+                                          video_root=video_root)
+        if len(self.dataset) == 0:
+            raise ValueError(f"{self.data_path}: the dataset has no usable rows; check the path and format")
+
+    def _sample_task(self, options: Mapping[str, Any]) -> Task:
+        n = len(self.dataset)
+        if "index" in options:
+            i = int(options["index"])
+            if not 0 <= i < n:
+                raise IndexError(f"reset option index={i} is out of range: {self.data_path} has {n} rows")
+            return self.dataset[i]
+        return self.dataset[int(self.np_random.integers(n))]

@@ -1,0 +1,10 @@
+"""Synthetic video task families (PyVision-Video) and loaders for video datasets.
+
+Importing this package registers the families (``video_timing``, ``video_counting``, ``video_order``,
+``video_motion``, ``video_spatial``) with :func:`pyvision_envs.tasks.get_family`.
+"""
+
+from pyvision_envs.tasks.video import counting, motion, order, spatial, timing  # noqa: F401  (registers the families)
+from pyvision_envs.tasks.video.common import CACHE_ENV_VAR, VideoTaskFamily, cache_dir
+
+__all__ = ["CACHE_ENV_VAR", "VideoTaskFamily", "cache_dir"]
