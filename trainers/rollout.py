@@ -1,0 +1,254 @@
+"""The multi-turn rollout engine: many environments, one batched ``generate`` per turn, token-exact records.
+
+Each trajectory has its own environment instance (``gym.make(env_id, **env_kwargs)``). A group of G rollouts of
+one prompt is G environments reset with the **same seed**, so they play the same task (and the same sandbox
+seed). Every turn, all live trajectories are generated together (left-padded, KV cache inside the call, stop
+strings ``</code>`` and ``</answer>``), then their environments step in a thread pool (the sandbox runs in a
+separate process, so steps overlap).
+
+Token-exactness (``agents.chat``): the context starts as the chat template's rendering of the first user message
+plus the generation prompt; then each turn appends the **sampled ids** (loss mask 1, their sampling log-probs)
+and the **observation ids** rendered for the new user message alone (mask 0, log-prob 0). Earlier turns are never
+re-tokenized, so the loss sees exactly the tokens that were sampled.
+
+Context limit: the environment's own budget (``max_context_tokens`` with its ``token_counter``) counts message
+text only, not the chat template's tokens nor the policy's exact image tokens, so it cannot enforce an exact
+limit. The engine does it: a turn may generate at most ``max_context_tokens - len(context)`` tokens, and a
+trajectory whose next observation would leave no room for a turn ends engine-side, before that observation is
+appended (so a trajectory never holds more than ``max_context_tokens`` tokens, unless its prompt alone does), with
+``EndReason.CONTEXT_FULL`` and zero reward terms
+(no answer was given; the environment is left mid-episode and is reset on its next use). Oversample-filter-rank
+drops such trajectories as broken interactions. The environment's own approximate budget stays as configured
+(32768 by default), so it normally never fires first.
+
+Text-only policies see observation text alone (images stay in the sandbox); vision-language policies get every
+observation image through the image processor, and the processed ``pixel_values`` / ``image_grid_thw`` are kept
+in ``Trajectory.info`` for the loss forward.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+from PIL import Image
+
+from agents import chat
+from agents.hf_policy import Generation, HFPolicy
+from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Trajectory
+
+_INFO_DROP = ("messages", "task_public", "question")  # large or already in the trajectory
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    """How rollouts are generated.
+
+    Attributes:
+        max_new_tokens: Tokens the policy may generate in one turn.
+        max_context_tokens: Exact total tokens of a trajectory (prompt, turns, observations); see the module
+            docstring for what happens at the limit.
+        temperature: Sampling temperature (0: greedy).
+        max_batch: Most rows in one ``generate`` call (0: every live trajectory at once). Rows are sorted by
+            context length before chunking, so chunks carry little padding.
+        env_workers: Threads that step environments in parallel (1: in order, in this thread).
+        keep_messages: Keep the environment's ``info["messages"]`` (the whole conversation, images included)
+            in ``Trajectory.info``; off in training to save memory.
+    """
+
+    max_new_tokens: int = 512
+    max_context_tokens: int = 4096
+    temperature: float = 1.0
+    max_batch: int = 0
+    env_workers: int = 8
+    keep_messages: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1 or self.max_context_tokens < 2:
+            raise ValueError(f"max_new_tokens={self.max_new_tokens} must be >= 1 and max_context_tokens="
+                             f"{self.max_context_tokens} >= 2")
+        if self.temperature < 0 or self.max_batch < 0 or self.env_workers < 1:
+            raise ValueError(f"temperature={self.temperature} and max_batch={self.max_batch} must be >= 0, "
+                             f"env_workers={self.env_workers} >= 1")
+
+
+@dataclass
+class _Episode:
+    """The live state of one trajectory."""
+
+    env: Any
+    seed: int
+    ids: list[int] = field(default_factory=list)
+    mask: list[int] = field(default_factory=list)
+    logps: list[float] = field(default_factory=list)
+    prompt_len: int = 0
+    images: list[Image.Image] = field(default_factory=list)  # every observation image, in order
+    spans: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of each sampled turn
+    finish: list[str] = field(default_factory=list)
+    last: tuple[int, ...] = ()
+    text: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+    end: EndReason = EndReason.NONE
+    terms: RewardTerms | None = None
+
+
+class RolloutEngine:
+    """Drive batches of PyVision environments with a ``transformers`` policy and record ``Trajectory`` objects.
+
+    Args:
+        policy: The batched generator (:class:`agents.hf_policy.HFPolicy`); its ``system_prompt`` is used.
+        env_id: A registered Gymnasium id (``PyVision/VisualSearch-v0``).
+        env_kwargs: Keyword arguments of ``gym.make``.
+        settings: Generation limits; defaults as in :class:`RolloutSettings`.
+
+    Environments are created on first use and reused across calls (``close`` stops them and their sandboxes).
+    Sampling uses torch's global generator: seed it before a call for reproducible rollouts.
+    """
+
+    def __init__(self, policy: HFPolicy, env_id: str, env_kwargs: Mapping[str, Any] | None = None,
+                 settings: RolloutSettings | None = None) -> None:
+        self.policy = policy
+        self.tokenizer = policy.tokenizer
+        self.processor = policy.processor
+        self.env_id = env_id
+        self.env_kwargs = dict(env_kwargs or {})
+        self.settings = settings or RolloutSettings()
+        self._envs: list[Any] = []
+        self._pool = concurrent.futures.ThreadPoolExecutor(self.settings.env_workers) \
+            if self.settings.env_workers > 1 else None
+
+    @property
+    def vision(self) -> bool:
+        """Whether the policy sees images in its context."""
+        return self.processor is not None
+
+    # ----- public API -----
+    def rollout(self, seeds: Sequence[int], group_size: int = 1) -> list[RolloutGroup]:
+        """Roll out ``group_size`` trajectories for each seed, all in one batch; one group per seed, in order."""
+        if group_size < 1:
+            raise ValueError(f"group_size={group_size} must be >= 1")
+        flat = [int(s) for s in seeds for _ in range(group_size)]
+        trajs = self.run_episodes(flat)
+        return [RolloutGroup(prompt_id=trajs[i * group_size].prompt_id,
+                             trajectories=tuple(trajs[i * group_size:(i + 1) * group_size]))
+                for i in range(len(seeds))]
+
+    def run_episodes(self, seeds: Sequence[int]) -> list[Trajectory]:
+        """Play one episode per seed (``env.reset(seed=...)``), all turns batched; trajectories in seed order."""
+        while len(self._envs) < len(seeds):
+            self._envs.append(gym.make(self.env_id, **self.env_kwargs))
+        episodes = [_Episode(env=env, seed=int(seed)) for env, seed in zip(self._envs, seeds)]
+        for ep in episodes:
+            self._start(ep)
+        live = [ep for ep in episodes if ep.end is EndReason.NONE]
+        while live:
+            self._generate_turn(live)
+            self._step_envs([ep for ep in live if ep.end is EndReason.NONE])
+            live = [ep for ep in live if ep.end is EndReason.NONE]
+        return [self._record(ep) for ep in episodes]
+
+    def close(self) -> None:
+        """Close every environment (and its sandbox) and the stepping threads."""
+        for env in self._envs:
+            env.close()
+        self._envs.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> RolloutEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----- one episode's life -----
+    def _start(self, ep: _Episode) -> None:
+        obs, info = ep.env.reset(seed=ep.seed)
+        messages = [{"role": "system", "content": self.policy.system_prompt}] if self.policy.system_prompt else []
+        messages.append(chat.user_message(obs.text, obs.images, vision=self.vision))
+        ep.ids = chat.prompt_ids(self.tokenizer, messages, self.processor)
+        ep.mask, ep.logps, ep.prompt_len = [0] * len(ep.ids), [0.0] * len(ep.ids), len(ep.ids)
+        ep.images = list(obs.images)
+        ep.info = dict(info)
+        if len(ep.ids) >= self.settings.max_context_tokens:
+            ep.end = EndReason.CONTEXT_FULL
+
+    def _generate_turn(self, live: list[_Episode]) -> None:
+        """Sample one turn for every live episode (those out of room end as context-full)."""
+        limit = self.settings.max_context_tokens
+        for ep in live:
+            if len(ep.ids) >= limit:
+                ep.end = EndReason.CONTEXT_FULL
+        rows = sorted((ep for ep in live if ep.end is EndReason.NONE), key=lambda e: len(e.ids))
+        size = self.settings.max_batch or max(len(rows), 1)
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
+            room = [limit - len(ep.ids) for ep in chunk]
+            gens = self.policy.generate(
+                [ep.ids for ep in chunk], [ep.images for ep in chunk] if self.vision else None,
+                max_new_tokens=min(self.settings.max_new_tokens, max(room)),
+                temperature=self.settings.temperature)
+            for ep, gen, r in zip(chunk, gens, room):
+                self._append_sampled(ep, gen, r)
+
+    def _append_sampled(self, ep: _Episode, gen: Generation, room: int) -> None:
+        tokens, logps, reason, text = list(gen.token_ids), list(gen.logprobs), gen.finish_reason, gen.text
+        if len(tokens) > room:  # the batch's limit was set by a roomier row: this row stops at its own room
+            tokens, logps, reason = tokens[:room], logps[:room], "length"
+            text = chat.assistant_text(self.tokenizer, tokens)
+        ep.spans.append((len(ep.ids), len(ep.ids) + len(tokens)))
+        ep.ids += tokens
+        ep.mask += [1] * len(tokens)
+        ep.logps += logps
+        ep.finish.append(reason)
+        ep.last, ep.text = tuple(tokens), text
+
+    def _step_envs(self, eps: list[_Episode]) -> None:
+        def step(ep: _Episode) -> tuple[Any, ...]:
+            return ep.env.step(ep.text)
+
+        if self._pool is not None and len(eps) > 1:
+            results = list(self._pool.map(step, eps))
+        else:
+            results = [step(ep) for ep in eps]
+        for ep, (obs, _reward, terminated, truncated, info) in zip(eps, results):
+            self._observe(ep, obs, terminated or truncated, info)
+
+    def _observe(self, ep: _Episode, obs: Observation, done: bool, info: dict[str, Any]) -> None:
+        ep.info = dict(info)
+        if done:
+            ep.end = EndReason(info["end_reason"])
+            ep.terms = info.get("reward_terms", RewardTerms())
+            return
+        obs_ids = chat.observation_ids(self.tokenizer, obs.text, images=obs.images, processor=self.processor,
+                                       sampled=ep.last)
+        if len(ep.ids) + len(obs_ids) >= self.settings.max_context_tokens:
+            ep.end = EndReason.CONTEXT_FULL  # no room for the reply and a next turn; the reply is not kept
+            return
+        ep.ids += obs_ids
+        ep.mask += [0] * len(obs_ids)
+        ep.logps += [0.0] * len(obs_ids)
+        ep.images += list(obs.images)
+
+    def _record(self, ep: _Episode) -> Trajectory:
+        info = {k: v for k, v in ep.info.items() if self.settings.keep_messages or k not in _INFO_DROP}
+        info.update(seed=ep.seed, sampled_spans=list(ep.spans), finish_reasons=list(ep.finish),
+                    turns=len(ep.spans), end_reason=ep.end)
+        if ep.end is EndReason.CONTEXT_FULL and ep.terms is None:
+            info["ended_by"] = "engine"  # the exact token budget, not the environment, ended it
+        if self.vision and ep.images:
+            feats = self.processor(images=ep.images, return_tensors="pt")
+            info["pixel_values"], info["image_grid_thw"] = feats["pixel_values"], feats["image_grid_thw"]
+        terms = ep.terms or RewardTerms()
+        return Trajectory(
+            prompt_id=f"{ep.info.get('task_id', self.env_id)}@{ep.seed}",
+            token_ids=tuple(ep.ids), loss_mask=tuple(ep.mask), old_logprobs=tuple(ep.logps),
+            prompt_len=ep.prompt_len, reward=float(terms.total), terms=terms, end_reason=ep.end,
+            tool_calls=int(ep.info.get("tool_calls", 0)), tool_errors=int(ep.info.get("tool_errors", 0)),
+            images_returned=int(ep.info.get("images_returned", 0)),
+            images=tuple(ep.images), info=info,
+        )

@@ -1,0 +1,120 @@
+"""Trajectories to tensors, and the log-probabilities the GRPO loss needs.
+
+``collate`` right-pads token-exact trajectories into ``[B, T]`` tensors (right padding, so every real token keeps
+the position id it had during generation, where left padding was undone through the attention mask).
+``token_logprobs`` runs the model once over a collated batch and returns, for each position ``t >= 1``, the
+log-probability of token ``t`` given tokens ``< t`` under ``softmax(logits / temperature)``: the same
+distribution the sampler used, so on the sampling policy the ratio to ``old_logprobs`` starts at 1.
+Vision-language trajectories carry their processed images (``info["pixel_values"]``, ``info["image_grid_thw"]``,
+made once by the rollout engine); they are concatenated in row order for the forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from pyvision_envs.types import Trajectory
+
+
+@dataclass
+class TokenBatch:
+    """A right-padded batch of trajectories.
+
+    Attributes:
+        input_ids: ``[B, T]`` token ids (pad id after each row's end).
+        attention_mask: ``[B, T]``, 1 on real tokens.
+        loss_mask: ``[B, T]``, 1 on sampled tokens.
+        old_logprobs: ``[B, T]`` sampling log-probs (0 off the loss mask).
+        pixel_values: Concatenated processed images of every row (VL models), else None.
+        image_grid_thw: Their grids, ``[num_images, 3]``, else None.
+    """
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    loss_mask: torch.Tensor
+    old_logprobs: torch.Tensor
+    pixel_values: torch.Tensor | None = None
+    image_grid_thw: torch.Tensor | None = None
+
+    def to(self, device: torch.device | str) -> TokenBatch:
+        """The same batch on ``device``."""
+        def move(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.to(device)
+
+        return TokenBatch(*(move(getattr(self, f)) for f in (
+            "input_ids", "attention_mask", "loss_mask", "old_logprobs", "pixel_values", "image_grid_thw")))
+
+    @property
+    def num_tokens(self) -> int:
+        """Sampled tokens in the batch."""
+        return int(self.loss_mask.sum())
+
+
+def collate(trajectories: Sequence[Trajectory], pad_id: int) -> TokenBatch:
+    """Right-pad trajectories into a :class:`TokenBatch` (float32 log-probs)."""
+    if not trajectories:
+        raise ValueError("collate needs at least one trajectory")
+    width = max(len(t.token_ids) for t in trajectories)
+    ids = torch.full((len(trajectories), width), pad_id, dtype=torch.long)
+    attn = torch.zeros((len(trajectories), width), dtype=torch.long)
+    mask = torch.zeros((len(trajectories), width), dtype=torch.float32)
+    old = torch.zeros((len(trajectories), width), dtype=torch.float32)
+    for row, t in enumerate(trajectories):
+        n = len(t.token_ids)
+        ids[row, :n] = torch.tensor(t.token_ids, dtype=torch.long)
+        attn[row, :n] = 1
+        mask[row, :n] = torch.tensor(t.loss_mask, dtype=torch.float32)
+        old[row, :n] = torch.tensor(t.old_logprobs, dtype=torch.float32)
+    pixels = [t.info["pixel_values"] for t in trajectories if t.info.get("pixel_values") is not None]
+    grids = [t.info["image_grid_thw"] for t in trajectories if t.info.get("image_grid_thw") is not None]
+    return TokenBatch(ids, attn, mask, old, torch.cat(pixels) if pixels else None,
+                      torch.cat(grids) if grids else None)
+
+
+def dummy_batch(pad_id: int) -> TokenBatch:
+    """One pad token with an empty loss mask: a process with no data still joins a synchronized backward."""
+    zero = torch.zeros((1, 2), dtype=torch.float32)
+    return TokenBatch(torch.full((1, 2), pad_id, dtype=torch.long), torch.ones((1, 2), dtype=torch.long),
+                      zero, zero.clone())
+
+
+def _model_inputs(model: Any, batch: TokenBatch) -> dict[str, torch.Tensor]:
+    inputs = {"input_ids": batch.input_ids, "attention_mask": batch.attention_mask}
+    if batch.pixel_values is not None:
+        dtype = next(p for p in model.parameters() if p.is_floating_point()).dtype
+        inputs["pixel_values"] = batch.pixel_values.to(dtype)
+        inputs["image_grid_thw"] = batch.image_grid_thw
+    return inputs
+
+
+def token_logprobs(model: Any, batch: TokenBatch, temperature: float = 1.0,
+                   with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Log-probabilities of each next token under ``softmax(logits / temperature)``.
+
+    Args:
+        model: A causal LM (or Qwen2-VL style model); called once with the batch.
+        batch: A collated batch on the model's device.
+        temperature: The sampling temperature (0 is read as 1: greedy samples were scored under softmax(logits)).
+        with_entropy: Also return the per-token entropy of that distribution (no gradient).
+
+    Returns:
+        ``(logprobs, entropy)``, each ``[B, T - 1]`` aligned with ``batch.input_ids[:, 1:]``; entropy is None
+        unless asked for. Log-probs are float32 with the gradient attached.
+    """
+    logits = model(**_model_inputs(model, batch)).logits[:, :-1].float()
+    if temperature > 0 and temperature != 1.0:
+        logits = logits / temperature
+    targets = batch.input_ids[:, 1:].unsqueeze(-1)
+    # log p(target) = logit(target) - logsumexp(logits): one [B, T, V] temporary fewer than log_softmax + gather
+    norm = torch.logsumexp(logits, dim=-1)
+    logps = logits.gather(-1, targets).squeeze(-1) - norm
+    entropy = None
+    if with_entropy:
+        with torch.no_grad():
+            probs = torch.softmax(logits, dim=-1)
+            entropy = norm - (probs * logits).sum(-1)
+    return logps, entropy
