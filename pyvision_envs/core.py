@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,7 +160,8 @@ class Episode:
     end_reason: EndReason = EndReason.NONE
     terms: RewardTerms | None = None
     exec_seconds: float = 0.0
-    """Seconds spent inside the sandbox (kept out of ``info`` so that info stays deterministic)."""
+    """Seconds spent in the sandbox, creating it included (kept out of ``info`` so that info stays
+    deterministic)."""
     lost_state: bool = False
 
 
@@ -311,7 +313,9 @@ class PyVisionEnv(gym.Env[Observation, str]):
         if self._sandbox is None:
             from pyvision_envs.sandbox import Sandbox  # lazy: keeps `import pyvision_envs` light
 
-            self._sandbox = Sandbox(**self._sandbox_kwargs(ep.task))
+            t0 = time.perf_counter()
+            self._sandbox = Sandbox(**self._sandbox_kwargs(ep.task))  # copies the input images
+            ep.exec_seconds += time.perf_counter() - t0
         result = self._sandbox.run(code)
         ep.exec_seconds += result.seconds
         if ep.lost_state:  # the env was copied or unpickled mid-episode: earlier variables are gone
