@@ -8,15 +8,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from PIL import Image
 
 # A shared read-only empty mapping; given through default_factory because Python 3.11+ dataclasses refuse
 # unhashable (mappingproxy) defaults.
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-
 
 @dataclass(frozen=True)
 class ExecutionResult:
@@ -96,12 +93,12 @@ class Task:
     question: str
     answer: str
     grader: str = "exact"
-    grader_args: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    grader_args: Mapping[str, Any] = field(default_factory=dict)
     images: tuple[Image.Image, ...] = ()
     video: VideoRef | None = None
     family: str = ""
-    public: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
-    meta: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    public: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
