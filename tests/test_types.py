@@ -25,5 +25,5 @@ def test_group_reward_std_is_the_population_std():
 def test_trajectory_properties_and_broken_interactions():
     t = _traj(1.2, 1.0)
     assert t.correct and t.response_len == 2
-    assert RewardTerms(accuracy=1.0, tool=0.2, format=-0.1).total == 1.1
+    assert abs(RewardTerms(accuracy=1.0, tool=0.2, format=-0.1).total - 1.1) < 1e-12
     assert EndReason.CONTEXT_FULL.broken_interaction and not EndReason.MAX_TURNS.broken_interaction
