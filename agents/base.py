@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
@@ -29,6 +30,14 @@ class Agent(Protocol):
 
 AgentFactory = Callable[..., Agent]
 _AGENTS: dict[str, AgentFactory] = {}
+# Built-in agents by the module that registers them, imported on first use (the hf policy pulls in torch).
+_BUILTIN_MODULES = {
+    "expert": "agents.experts",
+    "guesser": "agents.guesser",
+    "video-expert": "agents.video_experts",
+    "hf": "agents.hf_policy",
+    "http": "agents.http_policy",
+}
 
 
 def register_agent(name: str, factory: AgentFactory) -> None:
@@ -42,11 +51,13 @@ def _plugins() -> dict[str, Any]:
 
 def agent_names() -> list[str]:
     """All agent names: built-in ones and plug-ins declared under the ``pyvision_rl.agents`` entry point."""
-    return sorted(set(_AGENTS) | set(_plugins()))
+    return sorted(set(_AGENTS) | set(_BUILTIN_MODULES) | set(_plugins()))
 
 
 def make_agent(name: str, **kwargs: Any) -> Agent:
     """Build an agent by name; plug-ins are loaded lazily from their entry point."""
+    if name not in _AGENTS and name in _BUILTIN_MODULES:
+        importlib.import_module(_BUILTIN_MODULES[name])
     if name in _AGENTS:
         return _AGENTS[name](**kwargs)
     plugins = _plugins()

@@ -34,7 +34,6 @@ from importlib import metadata
 from typing import Any
 
 ENTRY_POINT_GROUP = "pyvision_rl.commands"
-BUILTIN_AGENT_MODULES = ("agents.experts", "agents.guesser")
 """Modules that register the built-in agents when imported (cheap: no torch)."""
 
 
@@ -96,8 +95,6 @@ def _agents_api() -> tuple[Callable[..., Any], Callable[[], list[str]]]:
     except ImportError as exc:
         raise SystemExit(f"error: the agents package is not importable ({exc}); install this repository "
                          "with `pip install -e .`") from exc
-    for module in BUILTIN_AGENT_MODULES:
-        importlib.import_module(module)
     return make_agent, agent_names
 
 

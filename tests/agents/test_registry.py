@@ -1,0 +1,16 @@
+import pytest
+
+from agents.base import Agent, agent_names, make_agent
+
+
+def test_builtin_agents_are_found_without_importing_their_modules_first():
+    names = agent_names()
+    for name in ("expert", "guesser", "video-expert", "hf", "http"):
+        assert name in names
+    agent = make_agent("guesser")
+    assert isinstance(agent, Agent)
+
+
+def test_unknown_agent_suggests_a_name():
+    with pytest.raises(KeyError, match="Did you mean 'expert'"):
+        make_agent("expret")
