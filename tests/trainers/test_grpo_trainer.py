@@ -1,0 +1,151 @@
+"""The GRPO trainer end to end on the tiny preset and a synthetic image family: loop, update, metrics, CLI."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import torch
+
+from agents.presets import load_preset
+from pyvision_envs.types import EndReason
+from tests.trainers.grpo_fixtures import protocol_policy
+from trainers.cli import train_main
+from trainers.config import load_config
+from trainers.grpo.ofr import oversample_filter_rank
+from trainers.grpo.trainer import GRPOTrainer
+from trainers.grpo.trainer_utils import PromptStream, split
+from trainers.metrics import read_metrics
+
+ENV = "PyVision/VisualSearch-Easy-v0"
+FAST = ["env_id=" + ENV, "group_size=4", "train_batch=2", "gen_batch=2", "max_rounds=3", "max_turns=3",
+        "max_new_tokens=24", "max_context_tokens=1024", "lr=1e-3", "eval_episodes=0", "progress=false"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def player():
+    return protocol_policy("tiny")
+
+
+def config(tmp_path, *extra):
+    return load_config(None, [*FAST, f"output_dir={tmp_path}", *extra])
+
+
+def params(model):
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def test_trainer_runs_end_to_end(player, tmp_path):
+    before = params(player.model)
+    cfg = config(tmp_path / "run", "steps=2", "save_every=1", "eval_episodes=4")
+    result = GRPOTrainer(cfg, bundle=copy.deepcopy(player)).train()
+    assert result.steps == 2
+    records = read_metrics(tmp_path / "run" / "metrics.jsonl")
+    assert [r["step"] for r in records] == [1, 2, 2]  # two steps, then the held-out evaluation
+    first = records[0]
+    for key in ("rollout/reward", "rollout/accuracy", "rollout/tool_calls", "rollout/response_len", "ofr/kept",
+                "ofr/zero_variance_groups", "ofr/rounds", "ofr/correct_neg_adv_share_kept", "loss/clip_frac",
+                "loss/grad_norm", "time/rollout_s", "time/update_s"):
+        assert key in first, key
+    updated = [r for r in records[:2] if r["update/skipped"] == 0]
+    assert updated, "the protocol player's groups have reward variance: some step must update"
+    for r in updated:
+        assert r["ofr/kept"] == 8  # exactly train_batch x G after filtering and ranking
+        # one epoch on fresh rollouts: the recomputed log-probs equal the sampling ones, so the ratio is 1
+        assert abs(r["loss/ratio_mean"] - 1.0) < 1e-4 and abs(r["loss/approx_kl"]) < 1e-4
+        assert r["loss/clip_frac"] == 0.0
+    assert records[-1]["eval/accuracy"] == result.eval["accuracy"] and result.eval["episodes"] == 4
+    assert {p.name for p in result.plots} == {"reward.png", "accuracy.png", "tool_calls.png", "response_len.png"}
+    assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["step-00000001",
+                                                                                     "step-00000002"]
+    trained = load_preset(str(result.policy_dir)).model
+    after = params(trained)
+    assert any(not torch.equal(before[k], after[k]) for k in before), "training did not change the policy"
+
+
+def test_grad_accum_matches_one_big_step(player, tmp_path):
+    """Micro-batch losses use the whole batch's token count, so accumulating them equals one full-batch step."""
+    cfg = config(tmp_path / "a", "steps=1")
+    trainer = GRPOTrainer(cfg, bundle=copy.deepcopy(player))
+    torch.manual_seed(0)
+    batch = oversample_filter_rank(trainer._generate_round, trainer.prompts, trainer.ofr)
+    assert len(batch) == 8 and any(a != 0 for a in batch.advantages)
+    results = {}
+    for accum in (1, 3):
+        cfg_k = config(tmp_path / f"k{accum}", "steps=1", f"grad_accum={accum}", "max_grad_norm=0")
+        t = GRPOTrainer(cfg_k, bundle=copy.deepcopy(player))
+        stats = t.update(batch)
+        results[accum] = (params(t.bundle.model), stats)
+    a, b = results[1][0], results[3][0]
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], atol=1e-6, rtol=1e-5)
+    assert results[1][1]["loss/tokens"] == results[3][1]["loss/tokens"] == sum(t.response_len for t in
+                                                                                  batch.trajectories)
+
+
+def test_kl_penalty_against_frozen_reference(player, tmp_path):
+    cfg = config(tmp_path / "kl", "steps=2", "kl_coef=0.5", "mode=none")
+    trainer = GRPOTrainer(cfg, bundle=copy.deepcopy(player))
+    ref = params(trainer.ref_model)
+    trainer.train()
+    records = read_metrics(tmp_path / "kl" / "metrics.jsonl")
+    assert all("loss/kl_ref" in r and r["loss/kl_ref"] >= 0 for r in records)
+    assert records[1]["loss/kl_ref"] > 0  # the policy moved away from the reference after the first update
+    assert all(torch.equal(v, params(trainer.ref_model)[k]) for k, v in ref.items())  # the reference is frozen
+
+
+def test_zero_variance_step_is_skipped(tmp_path):
+    """A random policy never answers: every group is all-zero, oversample-filter-rank keeps nothing."""
+    bundle = load_preset("tiny", seed=3)
+    before = params(bundle.model)
+    cfg = config(tmp_path / "zero", "steps=1", "gen_batch=1", "max_rounds=2", "max_turns=2")
+    trainer = GRPOTrainer(cfg, bundle=bundle)
+    metrics = trainer.train_step(0)
+    assert metrics["update/skipped"] == 1.0 and metrics["ofr/kept"] == 0
+    assert metrics["ofr/zero_variance_groups"] == 2 and metrics["ofr/rounds"] == 2 and metrics["ofr/hit_max_rounds"]
+    assert metrics["rollout/end_max_turns"] == 1.0
+    assert all(torch.equal(v, params(bundle.model)[k]) for k, v in before.items())
+
+
+def test_prompt_stream_shards_and_resumes():
+    whole = PromptStream(7, 1000)
+    seeds = [next(whole) for _ in range(10)]
+    r0, r1 = PromptStream(7, 1000, rank=0, world=2), PromptStream(7, 1000, rank=1, world=2)
+    assert [next(r0) for _ in range(5)] == seeds[0::2] and [next(r1) for _ in range(5)] == seeds[1::2]
+    assert [next(PromptStream(7, 1000, position=4)) for _ in range(1)] == seeds[4:5]
+    assert all(0 <= s < 1000 for s in seeds) and len(set(seeds)) > 5
+    assert split(list(range(5)), 3) == [[0], [1, 2], [3, 4]]
+
+
+def test_cli_train_and_config_errors(tmp_path, capsys, player):
+    from agents.presets import save_bundle
+
+    save_bundle(player, tmp_path / "player")
+    out = tmp_path / "cli"
+    assert train_main(["--config", "examples/configs/grpo_tiny.yaml", f"model={tmp_path / 'player'}",
+                       f"output_dir={out}", "steps=1", "group_size=2", "train_batch=2", "gen_batch=2",
+                       "max_new_tokens=24", "eval_episodes=2", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "done: 1 steps" in text and "held-out (2 episodes)" in text
+    assert json.loads((out / "metrics.jsonl").read_text().splitlines()[0])["step"] == 1
+    assert (out / "policy" / "config.json").exists() and (out / "config.yaml").exists()
+    assert train_main(["--config", "examples/configs/grpo_tiny.yaml", "group_sise=4"]) == 2
+    assert "did you mean 'group_size'" in capsys.readouterr().err
+
+
+def test_end_reason_filter_counts(player, tmp_path):
+    """Context-full trajectories (a tight budget) are dropped as broken interactions and counted."""
+    cfg = config(tmp_path / "ctx", "steps=1", "max_context_tokens=480", "max_new_tokens=8", "max_turns=3")
+    metrics = GRPOTrainer(cfg, bundle=copy.deepcopy(player)).train_step(0)
+    assert metrics["rollout/end_context_full"] > 0
+    assert metrics["ofr/broken_trajectories"] > 0
+    assert EndReason.CONTEXT_FULL.broken_interaction

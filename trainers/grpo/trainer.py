@@ -1,0 +1,328 @@
+"""The GRPO training loop (SPEC section 4): oversample-filter-rank rollouts, then one clipped-policy update.
+
+``GRPOTrainer(config).train()`` runs, per step::
+
+    seed the samplers for (seed, step, rank)
+    batch = oversample_filter_rank(generate_round, prompts, ofr_settings)   # G rollouts per prompt, filtered
+    for each epoch, for each mini-batch of batch:                           # 1 x 1 in the paper
+        for each micro-batch (grad_accum of them):
+            logp = log-probs of the sampled tokens under the current model  # ratio starts at 1
+            loss = policy_loss(logp, old_logp, advantages, mask, clip 0.2/0.2, dual clip 3, token-mean)
+                   (+ kl_coef * k3 KL to the frozen initial policy, off by default)
+            backward
+        clip gradients, AdamW step (constant lr after warm-up)
+    log metrics; checkpoint every save_every steps
+
+**Data parallel (accelerate).** Each of the N processes runs oversample-filter-rank on its own shard of the
+prompt stream (every N-th prompt) with ``train_batch / N`` prompts and ``ceil(gen_batch / N)`` prompts per
+round, so filtering and ranking are per process. The update is synchronized: gradients are averaged across
+processes (DDP) and every loss denominator (the token count for ``token-mean``, the sequence count otherwise) is
+the **global** count of the mini-batch divided by N, so the averaged gradient is exactly that of the whole
+batch's loss. A process whose shard of a mini-batch is empty joins the backward with an empty-mask dummy row.
+Metrics are averaged over processes.
+
+**Determinism and exact resume.** Before each step the Python, NumPy and torch generators are seeded from
+``(seed, step, rank)``, and prompts are a pure function of their index (``PromptStream``), so a step's rollouts
+depend only on the weights and the step. A checkpoint stores the weights, the optimizer and scheduler states and
+each rank's prompt position; resuming from step k therefore replays steps k+1.. exactly as an uninterrupted run
+would (bitwise on CPU). The model stays in eval mode throughout: dropout would make the loss forward differ from
+the sampling policy.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from agents.hf_policy import HFPolicy
+from agents.presets import PolicyBundle, load_preset, save_bundle
+from pyvision_envs.types import RolloutGroup, Trajectory
+from trainers.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from trainers.config import ConfigError, GRPOConfig, save_config
+from trainers.evaluate import evaluate_policy, policy_env_kwargs, summarize
+from trainers.grpo.loss import kl_k3, policy_loss
+from trainers.grpo.ofr import OFRBatch, OFRSettings, oversample_filter_rank
+from trainers.grpo.trainer_utils import PromptStream, StepLog, freeze_vision_tower, make_accelerator, split
+from trainers.metrics import MetricsLogger, plot_metrics
+from trainers.rollout import RolloutEngine, RolloutSettings
+from trainers.rollout_batch import collate, dummy_batch, token_logprobs
+
+
+@dataclass
+class TrainResult:
+    """What a finished run produced.
+
+    Attributes:
+        output_dir: The run directory.
+        steps: Training steps completed.
+        policy_dir: The final policy (``load_preset(str(policy_dir))`` loads it), written by the main process.
+        last_metrics: The last logged step's metrics.
+        eval: Held-out evaluation (``evaluate_policy``'s summary) or None when ``eval_episodes`` is 0.
+        plots: PNG files written.
+    """
+
+    output_dir: Path
+    steps: int
+    policy_dir: Path
+    last_metrics: dict[str, Any] = field(default_factory=dict)
+    eval: dict[str, Any] | None = None
+    plots: list[Path] = field(default_factory=list)
+
+
+class GRPOTrainer:
+    """GRPO with oversample-filter-rank on any PyVision environment; see the module docstring.
+
+    Args:
+        config: The run configuration.
+        bundle: An already-loaded policy to train (default: ``load_preset(config.model, seed=config.seed)``).
+    """
+
+    def __init__(self, config: GRPOConfig, bundle: PolicyBundle | None = None) -> None:
+        self.cfg = cfg = config
+        self.bundle = bundle or load_preset(cfg.model, seed=cfg.seed)
+        self.accelerator = acc = make_accelerator(cfg.bf16, find_unused=self.bundle.is_vl and not cfg.freeze_vision)
+        self.rank, self.world = acc.process_index, acc.num_processes
+        if cfg.train_batch % self.world:
+            raise ConfigError(f"train_batch={cfg.train_batch} must be divisible by the {self.world} processes: "
+                              "each process trains on train_batch / processes prompts")
+        self.output_dir = Path(cfg.output_dir)
+        model = self.bundle.model.eval()  # no dropout: the loss forward must match the sampling policy
+        if cfg.freeze_vision:
+            freeze_vision_tower(model)
+        # the frozen reference is the initial policy, so it is copied before any checkpoint is loaded
+        self.ref_model = copy.deepcopy(model).requires_grad_(False) if cfg.kl_coef > 0 else None
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        warm = cfg.warmup_steps
+        # stepped by hand once per optimizer step (accelerate would step it once per process)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / (warm + 1)))
+        self.model, self.optimizer = acc.prepare(model, optimizer)
+        if self.ref_model is not None:
+            self.ref_model.to(acc.device)
+        self.pad_id = self.bundle.tokenizer.pad_token_id
+        self.env_kwargs = policy_env_kwargs(self.bundle, cfg.env_kwargs, cfg.max_turns)
+        self.env_kwargs.setdefault("messages_in_info", False)
+        policy = HFPolicy(self.bundle, temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens)
+        self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, RolloutSettings(
+            max_new_tokens=cfg.max_new_tokens, max_context_tokens=cfg.max_context_tokens,
+            temperature=cfg.temperature))
+        self.ofr = self._ofr_settings()
+        self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
+        self.step = 0
+        self._log = StepLog()
+
+    def _ofr_settings(self) -> OFRSettings:
+        s = self.cfg.ofr_settings()
+        return OFRSettings(**{**s.__dict__, "train_batch": s.train_batch // self.world,
+                              "gen_batch": math.ceil(s.gen_batch / self.world)})
+
+    @property
+    def is_main(self) -> bool:
+        """Whether this is the process that writes files and logs."""
+        return self.accelerator.is_main_process
+
+    # ----- the loop -----
+    def train(self) -> TrainResult:
+        """Run ``config.steps`` steps (from the latest checkpoint with ``config.resume``); see the module doc."""
+        cfg = self.cfg
+        start = self.resume() if cfg.resume else 0
+        if self.is_main:
+            save_config(cfg, self.output_dir / "config.yaml")
+        metrics: dict[str, Any] = {}
+        logger = MetricsLogger(self.output_dir, resume_step=start if start else None, enabled=self.is_main)
+        bar = tqdm(total=cfg.steps, initial=start, desc="GRPO", disable=not (cfg.progress and self.is_main),
+                   dynamic_ncols=True)
+        with logger, bar:
+            for step in range(start, cfg.steps):
+                metrics = self.train_step(step)
+                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                    logger.log(self.step, metrics)
+                bar.update(1)
+                bar.set_postfix(reward=f"{metrics['rollout/reward']:.3f}", acc=f"{metrics['rollout/accuracy']:.2f}",
+                                kept=int(metrics["ofr/kept"]), refresh=False)
+                if cfg.save_every and self.step % cfg.save_every == 0:
+                    self.save()
+            if not cfg.save_every or self.step % cfg.save_every:
+                self.save()
+            report = self.evaluate() if cfg.eval_episodes else None
+            if report is not None:
+                logger.log(self.step, {f"eval/{k}": report[k] for k in ("accuracy", "reward", "tool_calls", "turns")})
+        return self._finish(metrics, report)
+
+    def train_step(self, step: int) -> dict[str, float]:
+        """One step: collect a batch by oversample-filter-rank, update on it; returns the step's metrics."""
+        self._seed_step(step)
+        self._log = StepLog()
+        t0 = time.perf_counter()
+        batch = oversample_filter_rank(self._generate_round, self.prompts, self.ofr)
+        t1 = time.perf_counter()
+        update = self.update(batch)
+        self.step = step + 1
+        ofr = {k: v for k, v in batch.stats.as_dict().items() if not k.startswith("ofr/gen_")}  # = rollout/*
+        metrics = {**self._log.rollout_metrics(), **ofr, **update,
+                   **_batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": time.perf_counter() - t1,
+                   "lr": self.scheduler.get_last_lr()[0]}
+        metrics["throughput/gen_tokens_per_s"] = metrics["rollout/sampled_tokens"] / max(t1 - t0, 1e-9)
+        return self._mean_over_processes(metrics)
+
+    def _generate_round(self, seeds: list[int]) -> Sequence[RolloutGroup]:
+        with torch.no_grad(), self.accelerator.autocast():
+            groups = self.engine.rollout(seeds, self.cfg.group_size)
+        self._log.add([t for g in groups for t in g.trajectories])
+        return groups
+
+    # ----- the update -----
+    def update(self, batch: OFRBatch) -> dict[str, float]:
+        """``epochs`` passes of ``mini_batches`` optimizer steps over the batch; returns loss statistics."""
+        cfg = self.cfg
+        trajs, adv = list(batch.trajectories), torch.tensor(batch.advantages, dtype=torch.float32)
+        total = self._global_sum([len(trajs)])[0]
+        if total == 0:  # every group was filtered out everywhere: nothing to learn from this step
+            return {"update/skipped": 1.0}
+        sums: dict[str, float] = defaultdict(float)
+        for _ in range(cfg.epochs):
+            for idx in split(list(range(len(trajs))), cfg.mini_batches):
+                for k, v in self._optimizer_step([trajs[i] for i in idx], adv[idx]).items():
+                    sums[k] += v
+        n = cfg.epochs * cfg.mini_batches
+        out = {f"loss/{k}": v / n for k, v in sums.items()}
+        out["update/skipped"] = 0.0
+        return out
+
+    def _optimizer_step(self, trajs: list[Trajectory], adv: torch.Tensor) -> dict[str, float]:
+        cfg, acc = self.cfg, self.accelerator
+        tokens = sum(t.response_len for t in trajs)
+        g_tokens, g_seqs = self._global_sum([tokens, sum(1 for t in trajs if t.response_len)])
+        denom = (g_tokens if cfg.agg == "token-mean" else g_seqs) / self.world
+        micro = split(list(range(len(trajs))), cfg.grad_accum)
+        weighted: dict[str, float] = defaultdict(float)
+        loss_sum = 0.0
+        for k, idx in enumerate(micro):
+            sync = nullcontext() if k == len(micro) - 1 else acc.no_sync(self.model)
+            with sync:
+                loss, stats = self._micro_loss([trajs[i] for i in idx], adv[idx], denom)
+                acc.backward(loss)
+            loss_sum += float(loss.detach())
+            for key, v in stats.items():
+                weighted[key] += v * stats["tokens"]
+        limit = cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf")
+        grad_norm = acc.clip_grad_norm_(self.params, limit)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        out = {k: v / max(tokens, 1) for k, v in weighted.items() if k != "tokens"}
+        out.update(policy=loss_sum, grad_norm=float(grad_norm), tokens=float(tokens))
+        return out
+
+    def _micro_loss(self, trajs: list[Trajectory], adv: torch.Tensor, denom: float
+                    ) -> tuple[torch.Tensor, dict[str, float]]:
+        cfg = self.cfg
+        batch = collate(trajs, self.pad_id) if trajs else dummy_batch(self.pad_id)
+        adv = adv if trajs else torch.zeros(1)
+        batch = batch.to(self.accelerator.device)
+        with self.accelerator.autocast():
+            logps, entropy = token_logprobs(self.model, batch, cfg.temperature, with_entropy=True)
+        mask, old = batch.loss_mask[:, 1:], batch.old_logprobs[:, 1:]
+        loss, stats = policy_loss(logps, old, adv.to(logps.device), mask, clip_low=cfg.clip_low,
+                                  clip_high=cfg.clip_high, dual_clip=cfg.dual_clip, agg=cfg.agg, entropy=entropy,
+                                  denominator=denom)
+        if self.ref_model is not None:
+            with torch.no_grad(), self.accelerator.autocast():
+                ref, _ = token_logprobs(self.ref_model, batch, cfg.temperature)
+            kl = kl_k3(logps, ref, mask, cfg.agg, denom)
+            loss = loss + cfg.kl_coef * kl
+            stats["kl_ref"] = float(kl.detach()) * denom / max(stats["tokens"], 1.0)
+        return loss, stats
+
+    # ----- checkpoints, evaluation, the end -----
+    def save(self) -> Path:
+        """Write a checkpoint of the current step (main process; every process must call it)."""
+        from accelerate.utils import gather_object
+
+        positions = gather_object([self.prompts.position])
+        root = self.output_dir / "checkpoints"
+        if self.is_main:
+            save_checkpoint(root, self.step, self.accelerator.unwrap_model(self.model), self.optimizer,
+                            self.scheduler, keep_last=self.cfg.keep_checkpoints,
+                            data_state={"prompt_positions": positions, "world_size": self.world, "seed": self.cfg.seed})
+        self.accelerator.wait_for_everyone()
+        return root / f"step-{self.step:08d}"
+
+    def resume(self) -> int:
+        """Load the latest checkpoint of ``output_dir`` (if any); returns the step to continue from."""
+        path = latest_checkpoint(self.output_dir / "checkpoints")
+        if path is None:
+            if self.is_main:
+                print(f"resume: no checkpoint under {self.output_dir / 'checkpoints'}; starting from step 0")
+            return 0
+        state = load_checkpoint(path, self.accelerator.unwrap_model(self.model), self.optimizer, self.scheduler)
+        data = state.data_state
+        if data.get("world_size") != self.world or data.get("seed") != self.cfg.seed:
+            raise ConfigError(f"{path} was written by a run with {data.get('world_size')} process(es) and seed "
+                              f"{data.get('seed')}; resume it with the same (now {self.world} and {self.cfg.seed})")
+        self.prompts.position = int(data["prompt_positions"][self.rank])
+        self.step = state.step
+        return state.step
+
+    def evaluate(self, episodes: int | None = None) -> dict[str, Any]:
+        """Held-out evaluation on seeds ``eval_seed ..``, sharded over processes and gathered."""
+        from accelerate.utils import gather_object
+
+        cfg = self.cfg
+        seeds = list(range(cfg.eval_seed, cfg.eval_seed + (cfg.eval_episodes if episodes is None else episodes)))
+        with self.accelerator.autocast():
+            mine = evaluate_policy(self.bundle, cfg.env_id, self.env_kwargs, seeds[self.rank::self.world],
+                                   temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens,
+                                   max_context_tokens=cfg.max_context_tokens, sample_seed=cfg.seed + self.rank)
+        records = gather_object(mine["per_episode"]) if self.world > 1 else mine["per_episode"]
+        return summarize(sorted(records, key=lambda r: r["seed"]))
+
+    def _finish(self, metrics: dict[str, Any], report: dict[str, Any] | None) -> TrainResult:
+        policy_dir = self.output_dir / "policy"
+        plots: list[Path] = []
+        if self.is_main:
+            save_bundle(PolicyBundle(self.accelerator.unwrap_model(self.model), self.bundle.tokenizer,
+                                     self.bundle.processor, self.bundle.name), policy_dir)
+            if (self.output_dir / "metrics.jsonl").exists():
+                plots = plot_metrics(self.output_dir / "metrics.jsonl", self.output_dir / "plots")
+        self.accelerator.wait_for_everyone()
+        self.engine.close()
+        return TrainResult(self.output_dir, self.step, policy_dir, metrics, report, plots)
+
+    # ----- helpers -----
+    def _seed_step(self, step: int) -> None:
+        seed = int(np.random.SeedSequence([self.cfg.seed, step, self.rank]).generate_state(1)[0])
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+
+    def _global_sum(self, values: list[float]) -> list[float]:
+        t = torch.tensor(values, dtype=torch.float64, device=self.accelerator.device)
+        return (self.accelerator.reduce(t, "sum") if self.world > 1 else t).tolist()
+
+    def _mean_over_processes(self, metrics: dict[str, float]) -> dict[str, float]:
+        if self.world == 1:
+            return {k: float(v) for k, v in metrics.items()}
+        keys = sorted(metrics)
+        t = torch.tensor([float(metrics[k]) for k in keys], dtype=torch.float64, device=self.accelerator.device)
+        return dict(zip(keys, self.accelerator.reduce(t, "mean").tolist()))
+
+
+def _batch_metrics(batch: OFRBatch) -> dict[str, float]:
+    n = max(len(batch), 1)
+    ends = Counter(t.end_reason.value for t in batch.trajectories)
+    return {"batch/reward": sum(batch.rewards) / n, "batch/size": float(len(batch)),
+            "batch/abs_advantage": sum(abs(a) for a in batch.advantages) / n,
+            "batch/answered_share": ends.get("answered", 0) / n}
