@@ -13,7 +13,8 @@ Vision-language models (``bundle.processor`` set) get the images of each row, in
 processor; the contexts must already hold the expanded ``<|image_pad|>`` runs (``agents.chat`` does that).
 VL policies never sample the vision placeholder tokens (``HFPolicy.suppressed_ids``: their logits are set to
 ``-inf`` before the temperature, and the recorded log-probs are under that masked distribution), because a
-sampled placeholder would break the next forward pass.
+sampled placeholder would break the next forward pass. Likewise no policy samples ids past the tokenizer's
+vocabulary (real Qwen checkpoints pad their embedding matrix beyond it).
 """
 
 from __future__ import annotations
@@ -59,17 +60,20 @@ class _LogprobRecorder(LogitsProcessor):
     the distribution ``generate`` samples from.
     """
 
-    def __init__(self, temperature: float, suppress: Sequence[int] = ()) -> None:
-        self.temperature = temperature
+    def __init__(self, temperature: float, suppress: Sequence[int] = (), vocab_limit: int | None = None) -> None:
+        self.temperature, self.vocab_limit = temperature, vocab_limit
         self.suppress = list(suppress)
         self.prev: torch.Tensor | None = None
         self.steps: list[torch.Tensor] = []
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         self.collect(input_ids[:, -1])
-        if self.suppress:
+        limit = self.vocab_limit if self.vocab_limit and self.vocab_limit < scores.shape[1] else None
+        if self.suppress or limit:
             scores = scores.clone()
             scores[:, self.suppress] = float("-inf")
+            if limit:  # embedding rows past the tokenizer (padding to a multiple of 64/128) are no tokens
+                scores[:, limit:] = float("-inf")
         if self.temperature != 1.0:
             scores = scores / self.temperature
         self.prev = torch.log_softmax(scores.float(), dim=-1)
@@ -191,7 +195,7 @@ class HFPolicy:
         inputs = self._inputs(contexts, images)
         width = inputs["input_ids"].shape[1]
         temp = self.temperature if temperature is None else temperature
-        recorder = _LogprobRecorder(temp if temp > 0 else 1.0, self.suppressed_ids)
+        recorder = _LogprobRecorder(temp if temp > 0 else 1.0, self.suppressed_ids, len(self.tokenizer))
         tracker = _FinishTracker(self._stop, self.eos_ids, len(contexts), width)
         seqs = self.model.generate(
             **inputs, generation_config=self._config(max_new_tokens or self.max_new_tokens, temp),

