@@ -171,12 +171,19 @@ class HFPolicy:
             ids[row, width - len(ctx):] = torch.tensor(list(ctx), dtype=torch.long)
             mask[row, width - len(ctx):] = 1
         out = {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
-        flat = [im for row in (images or []) for im in row]
-        if self.processor is not None and flat:
-            feats = self.processor(images=flat, return_tensors="pt")
-            out["pixel_values"] = feats["pixel_values"].to(self.device, self.model.dtype)
-            out["image_grid_thw"] = feats["image_grid_thw"].to(self.device)
-        return out
+        return {**out, **self.image_inputs([im for row in (images or []) for im in row])}
+
+    def image_inputs(self, images: Sequence[Image.Image]) -> dict[str, torch.Tensor]:
+        """Model inputs for images given in the order of their ``<|image_pad|>`` runs.
+
+        Returns:
+            ``pixel_values`` and ``image_grid_thw`` on the model's device; empty for text-only policies or no images.
+        """
+        if self.processor is None or not images:
+            return {}
+        feats = self.processor(images=list(images), return_tensors="pt")
+        return {"pixel_values": feats["pixel_values"].to(self.device, self.model.dtype),
+                "image_grid_thw": feats["image_grid_thw"].to(self.device)}
 
     @torch.no_grad()
     def generate(self, contexts: Sequence[Sequence[int]], images: Sequence[Sequence[Image.Image]] | None = None, *,
