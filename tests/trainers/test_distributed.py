@@ -1,0 +1,87 @@
+"""Data-parallel GRPO: two CPU processes under ``accelerate launch`` (gloo) train in lockstep.
+
+Each process rolls out its own prompt shard and runs oversample-filter-rank on it; the update averages gradients
+across processes, so after every step both processes must hold bitwise identical parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from tests.trainers.grpo_fixtures import protocol_policy
+
+REPO = Path(__file__).resolve().parents[2]
+
+RUNNER = textwrap.dedent("""
+    import json, sys
+    import torch
+    from safetensors.torch import save_file
+    from trainers.config import load_config
+    from trainers.grpo.trainer import GRPOTrainer
+
+    out = sys.argv[1]
+    trainer = GRPOTrainer(load_config(out + "/config.yaml", []))
+    result = trainer.train()
+    rank = trainer.rank
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"},
+              f"{out}/rank{rank}.safetensors")
+    with open(f"{out}/rank{rank}.json", "w") as fh:
+        json.dump({"world": trainer.world, "wrapper": type(trainer.model).__name__, "steps": result.steps,
+                   "positions": trainer.prompts.position, "eval": result.eval["episodes"]}, fh)
+""")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_process_data_parallel_keeps_ranks_identical(tmp_path):
+    torch.set_num_threads(1)
+    player = protocol_policy("tiny")
+    player.model.save_pretrained(tmp_path / "player")
+    player.tokenizer.save_pretrained(tmp_path / "player")
+    initial = {k: v.clone() for k, v in player.model.state_dict().items()}
+    config = {
+        "model": str(tmp_path / "player"), "env_id": "PyVision/VisualSearch-Easy-v0", "output_dir": str(tmp_path),
+        "group_size": 4, "train_batch": 2, "gen_batch": 2, "max_rounds": 3, "max_turns": 3, "max_new_tokens": 24,
+        "max_context_tokens": 1024, "lr": 1e-3, "steps": 2, "grad_accum": 2, "eval_episodes": 4, "progress": False,
+        "seed": 5,
+    }
+    (tmp_path / "config.yaml").write_text(json.dumps(config))  # JSON is YAML
+    (tmp_path / "runner.py").write_text(RUNNER)
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+           "--main_process_port", str(_free_port()), str(tmp_path / "runner.py"), str(tmp_path)]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=420)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+    info = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    assert [i["world"] for i in info] == [2, 2] and info[0]["wrapper"] == "DistributedDataParallel"
+    assert all(i["steps"] == 2 and i["eval"] == 4 for i in info)
+    p0, p1 = load_file(tmp_path / "rank0.safetensors"), load_file(tmp_path / "rank1.safetensors")
+    assert p0.keys() == p1.keys()
+    for k in p0:
+        assert torch.equal(p0[k], p1[k]), f"{k} differs between the ranks"
+    assert any(not torch.equal(p0[k], initial[k]) for k in p0), "the 2-process run did not train"
+
+    records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 2]
+    assert any(r.get("update/skipped") == 0 for r in records[:2])
+    state = json.loads((tmp_path / "checkpoints" / "step-00000002" / "state.json").read_text())
+    assert state["data_state"]["world_size"] == 2
+    assert state["data_state"]["prompt_positions"] == [info[0]["positions"], info[1]["positions"]]
