@@ -153,7 +153,15 @@ class Guards:
 
     # --- imports -----------------------------------------------------------------------------------
     def import_(self, name: str, globals_: Any = None, locals_: Any = None, fromlist: Any = (), level: int = 0) -> Any:
-        """``__import__``: only the facades, by their dotted names."""
+        """``__import__``: only the facades, by their dotted names.
+
+        C code (numpy's lazy ``numpy._core._methods`` for ``arr.mean()``, its array printing) imports through
+        ``PyImport_Import``, which calls the running frame's ``__import__`` with a *list* ``fromlist`` (empty,
+        or ``["__doc__"]`` in older CPythons; compiled import statements always pass a tuple or None) and keeps
+        the module to itself. Those imports go to the real importer: the module never reaches agent code.
+        """
+        if type(fromlist) is list and fromlist in ([], ["__doc__"]) and level == 0:
+            return builtins.__import__(name, globals_, locals_, fromlist, level)
         if level != 0:
             raise ImportError("relative imports are not available in the sandbox")
         if name not in self.facades:

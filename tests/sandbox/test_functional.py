@@ -178,3 +178,25 @@ def test_rgba_and_grayscale_inputs():
     with Sandbox(images=imgs) as sb:
         r = sb.run("print(image_clue_0.mode, image_clue_1.mode, image_clue_1.getpixel((0, 0)))")
     assert r.stdout == "RGBA L 7\n"
+
+
+def test_numpy_methods_that_import_lazily_from_c(sandbox):
+    r = sandbox.run(
+        "a = np.arange(6.0).reshape(2, 3)\nprint(a.mean(), a.std(), a.var(axis=0).tolist())\n"
+        "print(a)\nprint(f'{a[0]}')\nprint(repr(np.array([1.5])))"
+    )
+    assert r.ok, r.error
+    assert r.stdout.splitlines()[0].startswith("2.5 1.70")
+    assert "[[0. 1. 2.]" in r.stdout and "array([1.5])" in r.stdout
+
+
+def test_common_numpy_calls_after_confinement(sandbox):
+    code = (
+        "a = np.arange(12.0).reshape(3, 4)\n"
+        "print(np.median(a), np.percentile(a, 50), np.histogram(a)[0].sum(), np.unique(a).size)\n"
+        "print(round(float(np.linalg.norm(a)), 3), np.polyfit([0, 1, 2], [1, 3, 5], 1).round(3).tolist())\n"
+        "print(np.random.default_rng(0).integers(0, 3, 2).shape, np.fft.fft(a[0]).shape)"
+    )
+    r = sandbox.run(code)
+    assert r.ok, r.error
+    assert r.stdout.splitlines() == ["5.5 5.5 12 12", "22.494 [2.0, 1.0]", "(2,) (4,)"]
