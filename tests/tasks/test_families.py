@@ -4,7 +4,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -122,24 +121,7 @@ def test_question_types_are_mixed():
         assert {fam.generate(s).public["question_type"] for s in range(24)} == expected
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-def test_generation_is_fast(family):
-    fam = get_family(family, "medium")
-    fam.generate(0)
-    times = []
-    for seed in range(1, 10):
-        t0 = time.process_time()  # CPU time: waiting for a busy core does not count
-        fam.generate(seed)
-        times.append(time.process_time() - t0)
-    median = sorted(times)[len(times) // 2]
-    # The target is < 50 ms (chart, the slowest, measures ~35 ms idle); cache contention on a shared
-    # machine inflates even CPU time, hence the margin.
-    assert median < 0.075, f"{family}: median {median * 1000:.0f} ms of CPU per medium task"
-
-
-def test_hard_visual_search_is_4k_and_reasonably_fast():
-    fam = get_family("visual_search", "hard")
-    t0 = time.process_time()
-    task = fam.generate(0)
+def test_hard_visual_search_is_4k():
+    # Generation speed is measured by bench/env_throughput.py ("task gen ms"), not asserted here.
+    task = get_family("visual_search", "hard").generate(0)
     assert task.images[0].size == (3840, 2160)
-    assert time.process_time() - t0 < 0.5
