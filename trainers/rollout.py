@@ -1,8 +1,8 @@
 """The multi-turn rollout engine: many environments, one batched ``generate`` per turn, token-exact records.
 
 Each trajectory has its own environment instance (``gym.make(env_id, **env_kwargs)``). A group of G rollouts of
-one prompt is G environments reset with the **same seed**, so they play the same task (and the same sandbox
-seed). Every turn, all live trajectories are generated together (left-padded, KV cache inside the call, stop
+one prompt is G environments reset with the **same seed**; the first draws the task, the others are given it
+(``reset(seed=s, options={"task": task})``), so all G play the same task. Every turn, all live trajectories are generated together (left-padded, KV cache inside the call, stop
 strings ``</code>`` and ``</answer>``), then their environments step in a thread pool (the sandbox runs in a
 separate process, so steps overlap).
 
@@ -141,8 +141,9 @@ class RolloutEngine:
         while len(self._envs) < len(seeds):
             self._envs.append(gym.make(self.env_id, **self.env_kwargs))
         episodes = [_Episode(env=env, seed=int(seed)) for env, seed in zip(self._envs, seeds)]
+        tasks: dict[int, Any] = {}  # seed -> (task, prompt ids): shared by a group's members
         for ep in episodes:
-            self._start(ep)
+            self._start(ep, tasks)
         live = [ep for ep in episodes if ep.end is EndReason.NONE]
         while live:
             self._generate_turn(live)
@@ -166,11 +167,18 @@ class RolloutEngine:
         self.close()
 
     # ----- one episode's life -----
-    def _start(self, ep: _Episode) -> None:
-        obs, info = ep.env.reset(seed=ep.seed)
-        messages = [{"role": "system", "content": self.policy.system_prompt}] if self.policy.system_prompt else []
-        messages.append(chat.user_message(obs.text, obs.images, vision=self.vision))
-        ep.ids = chat.prompt_ids(self.tokenizer, messages, self.processor)
+    def _start(self, ep: _Episode, tasks: dict[int, Any]) -> None:
+        # Members of a group after the first are given the first one's task (``options["task"]``) instead of
+        # drawing it again: generating a task's images is most of a reset's cost. The sandbox seed (which only
+        # code calling `random` sees) is then drawn at another point of the env's generator than the first's.
+        shared = tasks.get(ep.seed)
+        obs, info = ep.env.reset(seed=ep.seed, options={"task": shared[0]} if shared else None)
+        if shared is None:
+            messages = [{"role": "system", "content": self.policy.system_prompt}] if self.policy.system_prompt else []
+            messages.append(chat.user_message(obs.text, obs.images, vision=self.vision))
+            shared = tasks[ep.seed] = (ep.env.unwrapped.episode.task,
+                                       chat.prompt_ids(self.tokenizer, messages, self.processor))
+        ep.ids = list(shared[1])
         ep.mask, ep.logps, ep.prompt_len = [0] * len(ep.ids), [0.0] * len(ep.ids), len(ep.ids)
         ep.images = list(obs.images)
         ep.info = dict(info)
