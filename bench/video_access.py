@@ -64,7 +64,8 @@ def family_row(family, difficulty, seeds, accuracy):
     fam = get_family(family, difficulty)
     tasks = [fam.generate(s) for s in seeds]  # render and cache first: timings below exclude generation
     expert = run(family, difficulty, seeds, VideoExpertAgent())
-    seconds = tasks[0].meta["frames"] / tasks[0].meta["fps"]
+    with open_video(tasks[0].video.path) as v:
+        seconds = v.duration_s
     uniform = run(family, difficulty, seeds, GuesserAgent(seed=1), frames_up_front=math.ceil(seconds))
     row = {
         "family": family, "difficulty": difficulty, "episodes": len(seeds), "chance": fam.chance_accuracy,
@@ -80,7 +81,7 @@ def family_row(family, difficulty, seeds, accuracy):
     row["time_ratio"] = row["expert_seconds"] / row["uniform_seconds"]
     if accuracy:
         row["guesser_accuracy"] = mean(run(family, difficulty, seeds, GuesserAgent(seed=0)), "correct")
-    return row, [t.video.path for t in tasks]
+    return row
 
 
 def decode_rates(paths, backend, rng, singles=60, batch=40):
@@ -110,13 +111,13 @@ def main(argv=None):
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     seeds = range(args.episodes)
-    rows, paths = [], []
+    rows = []
     for family in args.families:
-        row, ps = family_row(family, args.difficulty, seeds, args.accuracy)
+        row = family_row(family, args.difficulty, seeds, args.accuracy)
         rows.append(row)
-        paths += ps[:5]
         if not args.json:
             print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+    paths = [get_family(f, args.difficulty).generate(s).video.path for f in FAMILIES for s in range(3)]
     rng = np.random.default_rng(0)
     rates = {b: decode_rates(paths, b, rng) for b in available_backends()}
     total = {"expert_tokens": sum(r["expert_tokens"] for r in rows),

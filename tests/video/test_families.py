@@ -37,7 +37,7 @@ def test_task_shape(family, difficulty, video_cache):
     with open_video(task.video.path) as v:
         assert 160 <= v.width <= 320 and 120 <= v.height <= 240
         assert 8 <= v.fps <= 15 and 5 <= v.duration_s <= 20
-        assert v.num_frames == task.meta["frames"]
+        assert v.num_frames == task.meta["frames"] and v.fps == task.meta["fps"]
     if task.grader == "choice":
         assert task.public["choices"] == list(task.grader_args["choices"])
 

@@ -230,7 +230,8 @@ class VideoSpatial(c.VideoTaskFamily):
         grader = {"direction": "choice", "count": "numeric"}.get(qtype, "mra")
         return self.make_task(seed, question=intro + question, answer=answer, grader=grader, grader_args=grader_args,
                               video=video, public=public,
-                              meta={"room_w_px": lay.room_w, "count": lay.count, "frames": lv.fps * lv.seconds})
+                              meta={"room_w_px": lay.room_w, "count": lay.count, "frames": lv.fps * lv.seconds,
+                                    "fps": lv.fps})
 
     def _question(self, rng: np.random.Generator, qtype: str, lay: Layout, lv: Level,
                   triple: tuple | None) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
