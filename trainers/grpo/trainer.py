@@ -324,5 +324,6 @@ def _batch_metrics(batch: OFRBatch) -> dict[str, float]:
     n = max(len(batch), 1)
     ends = Counter(t.end_reason.value for t in batch.trajectories)
     return {"batch/reward": sum(batch.rewards) / n, "batch/size": float(len(batch)),
+            "batch/tokens": float(sum(len(t.token_ids) for t in batch.trajectories)),
             "batch/abs_advantage": sum(abs(a) for a in batch.advantages) / n,
             "batch/answered_share": ends.get("answered", 0) / n}
