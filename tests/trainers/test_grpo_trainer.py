@@ -64,6 +64,7 @@ def test_trainer_runs_end_to_end(player, tmp_path):
         assert abs(r["loss/ratio_mean"] - 1.0) < 1e-4 and abs(r["loss/approx_kl"]) < 1e-4
         assert r["loss/clip_frac"] == 0.0
     assert records[-1]["eval/accuracy"] == result.eval["accuracy"] and result.eval["episodes"] == 4
+    assert json.loads((tmp_path / "run" / "eval.json").read_text())["accuracy"] == result.eval["accuracy"]
     assert {p.name for p in result.plots} == {"reward.png", "accuracy.png", "tool_calls.png", "response_len.png"}
     assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["step-00000001",
                                                                                      "step-00000002"]
@@ -149,3 +150,19 @@ def test_end_reason_filter_counts(player, tmp_path):
     assert metrics["rollout/end_context_full"] > 0
     assert metrics["ofr/broken_trajectories"] > 0
     assert EndReason.CONTEXT_FULL.broken_interaction
+
+
+def test_evaluate_policy_same_seeds_same_tasks(player):
+    from trainers.evaluate import evaluate_policy
+
+    seeds = [1_000_000 + i for i in range(6)]
+    rng = torch.get_rng_state()
+    a = evaluate_policy(player, ENV, {}, seeds, max_new_tokens=24, max_turns=3, batch_size=4)
+    b = evaluate_policy(player, ENV, {}, seeds, max_new_tokens=24, max_turns=3, batch_size=6)
+    assert torch.equal(rng, torch.get_rng_state())  # the caller's generator is untouched
+    assert a["episodes"] == 6 and [e["seed"] for e in a["per_episode"]] == seeds
+    assert [e["task_id"] for e in a["per_episode"]] == [e["task_id"] for e in b["per_episode"]]
+    assert a["accuracy"] == sum(e["correct"] for e in a["per_episode"]) / 6
+    assert 1 <= a["turns"] <= 3 and sum(a["end_reasons"].values()) == 6
+    greedy = evaluate_policy(player, ENV, {}, seeds[:2], temperature=0.0, max_new_tokens=24, max_turns=3)
+    assert greedy["episodes"] == 2

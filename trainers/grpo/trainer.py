@@ -32,6 +32,7 @@ the sampling policy.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import random
 import time
@@ -71,6 +72,9 @@ class TrainResult:
         last_metrics: The last logged step's metrics.
         eval: Held-out evaluation (``evaluate_policy``'s summary) or None when ``eval_episodes`` is 0.
         plots: PNG files written.
+
+    Files under ``output_dir``: ``config.yaml``, ``metrics.jsonl``, ``tensorboard/``, ``checkpoints/step-*``,
+    ``policy/`` (the final weights and tokenizer), ``plots/*.png`` and ``eval.json`` (the held-out summary).
     """
 
     output_dir: Path
@@ -295,6 +299,8 @@ class GRPOTrainer:
         if self.is_main:
             save_bundle(PolicyBundle(self.accelerator.unwrap_model(self.model), self.bundle.tokenizer,
                                      self.bundle.processor, self.bundle.name), policy_dir)
+            if report is not None:
+                (self.output_dir / "eval.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
             if (self.output_dir / "metrics.jsonl").exists():
                 plots = plot_metrics(self.output_dir / "metrics.jsonl", self.output_dir / "plots")
         self.accelerator.wait_for_everyone()
