@@ -3,7 +3,9 @@
 ``collate`` right-pads token-exact trajectories into ``[B, T]`` tensors (right padding, so every real token keeps
 the position id it had during generation, where left padding was undone through the attention mask).
 ``token_logprobs`` runs the model once over a collated batch and returns, for each position ``t >= 1``, the
-log-probability of token ``t`` given tokens ``< t`` under ``softmax(logits / temperature)``: the same
+log-probability of token ``t`` given tokens ``< t`` under ``softmax(logits / temperature)`` (computed only from the
+batch's first sampled position on: the prompt's logits are never scored, and skipping them saves the largest
+``[B, T, vocab]`` tensor of the update), the same
 distribution the sampler used, so on the sampling policy the ratio to ``old_logprobs`` starts at 1.
 Vision-language trajectories carry their processed images (``info["pixel_values"]``, ``info["image_grid_thw"]``,
 made once by the rollout engine); they are concatenated in row order for the forward.
@@ -31,6 +33,7 @@ class TokenBatch:
         old_logprobs: ``[B, T]`` sampling log-probs (0 off the loss mask).
         pixel_values: Concatenated processed images of every row (VL models), else None.
         image_grid_thw: Their grids, ``[num_images, 3]``, else None.
+        start: The first position any row has on the loss mask (>= 1): logits before it are never needed.
     """
 
     input_ids: torch.Tensor
@@ -39,6 +42,7 @@ class TokenBatch:
     old_logprobs: torch.Tensor
     pixel_values: torch.Tensor | None = None
     image_grid_thw: torch.Tensor | None = None
+    start: int = 1
 
     def to(self, device: torch.device | str) -> TokenBatch:
         """The same batch on ``device``."""
@@ -46,7 +50,8 @@ class TokenBatch:
             return None if t is None else t.to(device)
 
         return TokenBatch(*(move(getattr(self, f)) for f in (
-            "input_ids", "attention_mask", "loss_mask", "old_logprobs", "pixel_values", "image_grid_thw")))
+            "input_ids", "attention_mask", "loss_mask", "old_logprobs", "pixel_values", "image_grid_thw")),
+            start=self.start)
 
     @property
     def num_tokens(self) -> int:
@@ -71,8 +76,10 @@ def collate(trajectories: Sequence[Trajectory], pad_id: int) -> TokenBatch:
         old[row, :n] = torch.tensor(t.old_logprobs, dtype=torch.float32)
     pixels = [t.info["pixel_values"] for t in trajectories if t.info.get("pixel_values") is not None]
     grids = [t.info["image_grid_thw"] for t in trajectories if t.info.get("image_grid_thw") is not None]
+    sampled = mask.nonzero()
+    start = max(int(sampled[:, 1].min()), 1) if len(sampled) else 1
     return TokenBatch(ids, attn, mask, old, torch.cat(pixels) if pixels else None,
-                      torch.cat(grids) if grids else None)
+                      torch.cat(grids) if grids else None, start=start)
 
 
 def dummy_batch(pad_id: int) -> TokenBatch:
@@ -105,16 +112,19 @@ def token_logprobs(model: Any, batch: TokenBatch, temperature: float = 1.0,
         ``(logprobs, entropy)``, each ``[B, T - 1]`` aligned with ``batch.input_ids[:, 1:]``; entropy is None
         unless asked for. Log-probs are float32 with the gradient attached.
     """
-    logits = model(**_model_inputs(model, batch)).logits[:, :-1].float()
+    width = batch.input_ids.shape[1]
+    keep = width - batch.start + 1  # logits of positions start-1 .. T-1 (the prompt's are never scored)
+    logits = model(**_model_inputs(model, batch), logits_to_keep=keep).logits[:, :-1].float()
     if temperature > 0 and temperature != 1.0:
         logits = logits / temperature
-    targets = batch.input_ids[:, 1:].unsqueeze(-1)
+    targets = batch.input_ids[:, batch.start:].unsqueeze(-1)
     # log p(target) = logit(target) - logsumexp(logits): one [B, T, V] temporary fewer than log_softmax + gather
     norm = torch.logsumexp(logits, dim=-1)
-    logps = logits.gather(-1, targets).squeeze(-1) - norm
+    pad = (batch.start - 1, 0)  # zeros before `start` keep the [B, T - 1] alignment; the mask is 0 there
+    logps = torch.nn.functional.pad(logits.gather(-1, targets).squeeze(-1) - norm, pad)
     entropy = None
     if with_entropy:
         with torch.no_grad():
             probs = torch.softmax(logits, dim=-1)
-            entropy = norm - (probs * logits).sum(-1)
+            entropy = torch.nn.functional.pad(norm - (probs * logits).sum(-1), pad)
     return logps, entropy
