@@ -59,6 +59,7 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
+    "train": Command("trainers.cli:train_main", "GRPO training with oversample-filter-rank"),
     "record": Command("trainers.record:main", "record agent trajectories as JSONL chat data"),
     "sft": Command("trainers.sft:main", "supervised fine-tuning on recorded trajectories"),
 }
