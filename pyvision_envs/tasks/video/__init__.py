@@ -6,5 +6,7 @@ Importing this package registers the families (``video_timing``, ``video_countin
 
 from pyvision_envs.tasks.video import counting, motion, order, spatial, timing  # noqa: F401  (registers the families)
 from pyvision_envs.tasks.video.common import CACHE_ENV_VAR, VideoTaskFamily, cache_dir
+from pyvision_envs.tasks.video.loaders import VideoDataset, load_video_dataset, write_demo_dataset
 
-__all__ = ["CACHE_ENV_VAR", "VideoTaskFamily", "cache_dir"]
+__all__ = ["CACHE_ENV_VAR", "VideoDataset", "VideoTaskFamily", "cache_dir", "load_video_dataset",
+           "write_demo_dataset"]

@@ -50,9 +50,11 @@ class VideoEventTiming(c.VideoTaskFamily):
 
     @property
     def chance_accuracy(self) -> float:
-        """The onset is uniform over ``[1, T - 1]`` s; the best blind guess (the middle) hits a 2*tol window."""
+        """The onset frame is uniform over ``[fps, n - fps]``; the blind guess (the middle) hits those within tol."""
         lv = LEVELS[self.difficulty]
-        return min(1.0, 2 * lv.tolerance_s / (lv.seconds - 2))
+        onsets = range(lv.fps, lv.fps * (lv.seconds - 1) + 1)
+        hits = sum(abs(k / lv.fps - lv.seconds / 2) <= lv.tolerance_s + 1e-9 for k in onsets)
+        return hits / len(onsets)
 
     def generate(self, seed: int) -> Task:
         """Return the task for ``seed``."""
