@@ -254,6 +254,14 @@ SOLVERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 def solver_code(family: str, public: Mapping[str, Any]) -> str | None:
     """Sandbox code that solves a task of ``family`` from its public facts, or ``None`` if unknown."""
     builder = SOLVERS.get(family)
+    if builder is None and family.startswith("video_"):
+        from agents import video_experts  # the video solvers sample frames on demand
+
+        if family in video_experts.FAMILIES:
+            try:
+                return video_experts.expert_code(family, public)
+            except (KeyError, TypeError, ValueError):
+                return None
     if builder is None:
         return None
     try:

@@ -317,7 +317,9 @@ class Sandbox:
             wire.send(handle.sock, {"op": "video_error", "message": "this episode has no video"})
             return
         try:
-            indices = [int(i) for i in header.get("indices", [])][: self._cfg["max_frames_per_call"]]
+            indices = [int(i) for i in header.get("indices", [])]
+            if len(indices) > self._cfg["max_frames_per_call"]:
+                raise ValueError(f"{len(indices)} frames asked, at most {self._cfg['max_frames_per_call']} per call")
             frames = self._video.get_batch(indices)
         except Exception as exc:  # noqa: BLE001 - a decode failure is reported to the agent
             wire.send(handle.sock, {"op": "video_error", "message": f"could not decode frames: {exc}"})

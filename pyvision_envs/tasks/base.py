@@ -49,6 +49,8 @@ def register_family(cls: type[TaskFamily]) -> type[TaskFamily]:
 
 def get_family(name: str, difficulty: str = "medium") -> TaskFamily:
     """Instantiate a registered family by name, with a "did you mean" hint for typos."""
+    if name not in _FAMILIES and name.startswith("video_"):
+        import pyvision_envs.tasks.video  # noqa: F401 - registers the video families (imports the media stack)
     if name not in _FAMILIES:
         hint = difflib.get_close_matches(name, _FAMILIES, n=1)
         extra = f" Did you mean {hint[0]!r}?" if hint else ""

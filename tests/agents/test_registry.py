@@ -14,3 +14,12 @@ def test_builtin_agents_are_found_without_importing_their_modules_first():
 def test_unknown_agent_suggests_a_name():
     with pytest.raises(KeyError, match="Did you mean 'expert'"):
         make_agent("expret")
+
+
+def test_expert_delegates_video_families_and_they_register_lazily():
+    from agents._solvers import solver_code
+    from pyvision_envs.tasks import get_family
+
+    task = get_family("video_timing", "easy").generate(0)
+    code = solver_code("video_timing", task.public)
+    assert code is not None and "video_clue_0" in code
