@@ -19,7 +19,7 @@ from agents.base import register_agent
 from agents.guesser import answer_turn, blind_guess
 from pyvision_envs.types import Observation
 
-_ANSWER_LINE = re.compile(r"^ANSWER:\s*(\S+)\s*$", re.MULTILINE)
+_ANSWER_LINE = re.compile(r"^ANSWER:\s*(\S[^\n]*?)\s*$", re.MULTILINE)
 
 
 def code_turn(code: str) -> str:
@@ -61,11 +61,15 @@ class ExpertAgent:
         self.question = observation.text
         self.turn = 0
 
+    def _code(self) -> str | None:
+        """Solver code for this episode's family (None: no solver, guess blind)."""
+        return solver_code(self.family, self.public)
+
     def act(self, observation: Observation, info: Mapping[str, Any]) -> str:
         """Return code on the first turn, then the answer the code printed (or a blind guess)."""
         self.turn += 1
         if self.turn == 1:
-            code = solver_code(self.family, self.public)
+            code = self._code()
             if code is not None:
                 return code_turn(code)
         else:

@@ -19,14 +19,11 @@ the question already states.
 
 from __future__ import annotations
 
-import random
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from agents.base import register_agent
-from agents.guesser import answer_turn, blind_guess
-from pyvision_envs.types import Observation
+from agents.experts import ExpertAgent
 
 FAMILIES = ("video_timing", "video_counting", "video_order", "video_motion", "video_spatial")
 FRAME_BUDGET = 0.10
@@ -209,7 +206,6 @@ print("ANSWER:", ANSWER)
 _BODIES = {"video_timing": (_TIMING, "len(looked)"), "video_counting": (_COUNTING, "len(idx)"),
            "video_order": (_ORDER, "len(idx)"), "video_motion": (_MOTION, "len(idx)"),
            "video_spatial": (_SPATIAL, "len(idx)")}
-_ANSWER_RE = re.compile(r"ANSWER:\s*(\S[^\n]*)")
 
 
 def expert_code(family: str, public: Mapping[str, Any], show_frames: int = 1, budget: float = FRAME_BUDGET) -> str:
@@ -237,11 +233,12 @@ def expert_code(family: str, public: Mapping[str, Any], show_frames: int = 1, bu
             + _TAIL.format(looked=looked, show=int(show_frames))).strip() + "\n"
 
 
-class VideoExpertAgent:
+class VideoExpertAgent(ExpertAgent):
     """The scripted expert for the video families (agent name ``video-expert``).
 
     Turn 1: protocol code (see :func:`expert_code`). Turn 2: the printed answer, boxed. If the code failed or
-    the family is not one it knows (real data), it answers like the guesser (a blind guess).
+    the family is not one it knows (real data), it answers like the guesser (a blind guess). The ``expert``
+    agent plays video families with the same code at the default settings.
 
     Args:
         show_frames: Frames to show back to itself in the code's one figure (0: none).
@@ -250,29 +247,14 @@ class VideoExpertAgent:
     """
 
     def __init__(self, show_frames: int = 1, budget: float = FRAME_BUDGET, seed: int = 0) -> None:
+        super().__init__(seed=seed)
         self.show_frames = int(show_frames)
         self.budget = float(budget)
-        self.rng = random.Random(seed)
-        self.family = ""
-        self.public: Mapping[str, Any] = {}
-        self.question = ""
-        self.turn = 0
 
-    def reset(self, observation: Observation, info: Mapping[str, Any]) -> None:
-        """Read the family, public facts and prompt of the new episode."""
-        self.family = str(info.get("family") or "")
-        self.public = dict(info.get("task_public") or {})
-        self.question = observation.text
-        self.turn = 0
-
-    def act(self, observation: Observation, info: Mapping[str, Any]) -> str:
-        """Code on the first turn (for a known family), the answer after that."""
-        self.turn += 1
-        if self.turn == 1 and self.family in _BODIES:
-            code = expert_code(self.family, self.public, self.show_frames, self.budget)
-            return f"I will sample the frames I need.\n<code>\n```python\n{code}```\n</code>"
-        found = _ANSWER_RE.findall(observation.text) if self.turn > 1 else []
-        return answer_turn(found[-1].strip() if found else blind_guess(self.public, self.question, self.rng))
+    def _code(self) -> str | None:
+        if self.family not in _BODIES:
+            return None
+        return expert_code(self.family, self.public, self.show_frames, self.budget)
 
 
 def _make(**kwargs: Any) -> VideoExpertAgent:
