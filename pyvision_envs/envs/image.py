@@ -6,12 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyvision_envs.core import PyVisionEnv
+from pyvision_envs.envs.family import FamilyTasks
 from pyvision_envs.types import Task
 
-_SEED_SPACE = 2**31 - 1
 
-
-class ImageTaskEnv(PyVisionEnv):
+class ImageTaskEnv(FamilyTasks, PyVisionEnv):
     r"""Answer a procedurally generated question about an image by writing Python (PyVision-Image).
 
     **Description.** Each episode draws one task from a family in ``pyvision_envs.tasks`` (visual search,
@@ -50,18 +49,11 @@ class ImageTaskEnv(PyVisionEnv):
     ``options={"task": task}`` plays a given task.
     """
 
+    modality = "image"
+
     def __init__(self, family: str, difficulty: str = "medium", render_mode: str | None = None, **config: Any):
         super().__init__(render_mode=render_mode, **config)
-        from pyvision_envs.tasks import get_family  # lazy: generators import drawing code
-
-        self.family = get_family(family, difficulty)
-        if self.family.modality != "image":
-            raise ValueError(f"task family {family!r} is a {self.family.modality} family; use its own environment")
-
-    def _sample_task(self, options: Mapping[str, Any]) -> Task:
-        if "index" in options:
-            return self.family.generate(int(options["index"]))
-        return self.family.generate(int(self.np_random.integers(_SEED_SPACE)))
+        self._use_family(family, difficulty)
 
 
 class ImageQAEnv(PyVisionEnv):

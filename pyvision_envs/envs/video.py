@@ -14,11 +14,11 @@ import numpy as np
 from PIL import Image
 
 from pyvision_envs.core import PyVisionEnv
+from pyvision_envs.envs.family import FamilyTasks
 from pyvision_envs.protocol import video_prompt
 from pyvision_envs.registration import DIFFICULTY_SUFFIXES, EnvPreset
 from pyvision_envs.types import Observation, Task
 
-_SEED_SPACE = 2**31 - 1
 TASK_ENTRY_POINT = "pyvision_envs.envs.video:VideoTaskEnv"
 QA_ENTRY_POINT = "pyvision_envs.envs.video:VideoQAEnv"
 
@@ -142,7 +142,7 @@ class VideoEnv(PyVisionEnv):
         return state
 
 
-class VideoTaskEnv(VideoEnv):
+class VideoTaskEnv(FamilyTasks, VideoEnv):
     r"""Answer a procedurally generated question about a video by sampling its frames with code (PyVision-Video).
 
     **Description.** Each episode draws one task from a video family in ``pyvision_envs.tasks.video`` (event
@@ -185,21 +185,13 @@ class VideoTaskEnv(VideoEnv):
     given task.
     """
 
+    modality = "video"
+
     def __init__(self, family: str, difficulty: str = "medium", frames_up_front: int = 0,
                  video_backend: str = "auto", render_mode: str | None = None, **config: Any) -> None:
         super().__init__(frames_up_front=frames_up_front, video_backend=video_backend, render_mode=render_mode,
                          **config)
-        import pyvision_envs.tasks.video  # noqa: F401  (registers the video families)
-        from pyvision_envs.tasks import get_family
-
-        self.family = get_family(family, difficulty)
-        if self.family.modality != "video":
-            raise ValueError(f"task family {family!r} is an {self.family.modality} family; use PyVision/ImageTaskEnv")
-
-    def _sample_task(self, options: Mapping[str, Any]) -> Task:
-        if "index" in options:
-            return self.family.generate(int(options["index"]))
-        return self.family.generate(int(self.np_random.integers(_SEED_SPACE)))
+        self._use_family(family, difficulty)
 
 
 class VideoQAEnv(VideoEnv):
