@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyvision_envs.core import PyVisionEnv
-from pyvision_envs.envs.family import FamilyTasks
+from pyvision_envs.envs.task_sources import DatasetTasks, FamilyTasks
 from pyvision_envs.types import Task
 
 
@@ -56,7 +56,7 @@ class ImageTaskEnv(FamilyTasks, PyVisionEnv):
         self._use_family(family, difficulty)
 
 
-class ImageQAEnv(PyVisionEnv):
+class ImageQAEnv(DatasetTasks, PyVisionEnv):
     r"""Answer questions from a local image dataset by writing Python (PyVision-Image on real data).
 
     **Description.** Tasks are rows of a dataset on disk, read by ``pyvision_envs.tasks.load_dataset``: the
@@ -88,21 +88,11 @@ class ImageQAEnv(PyVisionEnv):
         super().__init__(render_mode=render_mode, **config)
         from pyvision_envs.tasks.loaders import load_dataset  # lazy: loaders decode images
 
-        self.data_path = str(data_path)
-        self.dataset = load_dataset(self.data_path, format=data_format, on_error=on_bad_row)
-        if len(self.dataset) == 0:
-            raise ValueError(f"{self.data_path}: the dataset has no rows; check the path and format")
+        self._use_dataset(data_path, load_dataset(str(data_path), format=data_format, on_error=on_bad_row))
 
     def _sample_task(self, options: Mapping[str, Any]) -> Task:
-        n = len(self.dataset)
-        if "index" in options:
-            i = int(options["index"])
-            if not 0 <= i < n:
-                raise IndexError(f"reset option index={i} is out of range: {self.data_path} has {n} rows")
-        else:
-            i = int(self.np_random.integers(n))
-        task = self.dataset[i]
+        task = super()._sample_task(options)
         if task.video is not None or not task.images:
-            raise ValueError(f"{self.data_path}, row {i} ({task.id!r}): not an image question (it has "
+            raise ValueError(f"{self.data_path}, row {task.id!r}: not an image question (it has "
                              f"{'a video' if task.video is not None else 'no image'}); use a video environment")
         return task

@@ -7,14 +7,13 @@ decoding library at import time (``pyvision_envs.media`` is imported when an epi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from pyvision_envs.core import PyVisionEnv
-from pyvision_envs.envs.family import FamilyTasks
+from pyvision_envs.envs.task_sources import DatasetTasks, FamilyTasks
 from pyvision_envs.protocol import video_prompt
 from pyvision_envs.registration import DIFFICULTY_SUFFIXES, EnvPreset
 from pyvision_envs.types import Observation, Task
@@ -194,7 +193,7 @@ class VideoTaskEnv(FamilyTasks, VideoEnv):
         self._use_family(family, difficulty)
 
 
-class VideoQAEnv(VideoEnv):
+class VideoQAEnv(DatasetTasks, VideoEnv):
     r"""Answer questions from a local video dataset by sampling frames with code (PyVision-Video on real data).
 
     **Description.** Rows of a dataset on disk, read by
@@ -228,17 +227,5 @@ class VideoQAEnv(VideoEnv):
                          **config)
         from pyvision_envs.tasks.video.loaders import load_video_dataset
 
-        self.data_path = str(data_path)
-        self.dataset = load_video_dataset(self.data_path, format=data_format, on_error=on_error,
-                                          video_root=video_root)
-        if len(self.dataset) == 0:
-            raise ValueError(f"{self.data_path}: the dataset has no usable rows; check the path and format")
-
-    def _sample_task(self, options: Mapping[str, Any]) -> Task:
-        n = len(self.dataset)
-        if "index" in options:
-            i = int(options["index"])
-            if not 0 <= i < n:
-                raise IndexError(f"reset option index={i} is out of range: {self.data_path} has {n} rows")
-            return self.dataset[i]
-        return self.dataset[int(self.np_random.integers(n))]
+        self._use_dataset(data_path, load_video_dataset(str(data_path), format=data_format, on_error=on_error,
+                                                        video_root=video_root))

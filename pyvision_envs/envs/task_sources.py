@@ -1,4 +1,4 @@
-"""Tasks from a procedural family, shared by the image and video task environments."""
+"""Where an environment's tasks come from: a procedural family (by seed) or a dataset (by row)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,26 @@ class FamilyTasks:
     def _sample_task(self, options: Mapping[str, Any]) -> Task:
         seed = int(options["index"]) if "index" in options else int(self.np_random.integers(SEED_SPACE))
         return self.family.generate(seed)
+
+
+class DatasetTasks:
+    """Mixin for an env that plays the rows of a loaded dataset (a ``Sequence`` of :class:`Task`).
+
+    ``reset(options={"index": i})`` plays row ``i``; otherwise a row is drawn from the env's ``np_random``.
+    """
+
+    np_random: Any
+
+    def _use_dataset(self, data_path: str, dataset: Any) -> None:
+        self.data_path, self.dataset = str(data_path), dataset
+        if len(dataset) == 0:
+            raise ValueError(f"{self.data_path}: the dataset has no usable rows; check the path and format")
+
+    def _sample_task(self, options: Mapping[str, Any]) -> Task:
+        n = len(self.dataset)
+        if "index" in options:
+            i = int(options["index"])
+            if not 0 <= i < n:
+                raise IndexError(f"reset option index={i} is out of range: {self.data_path} has {n} rows")
+            return self.dataset[i]
+        return self.dataset[int(self.np_random.integers(n))]
