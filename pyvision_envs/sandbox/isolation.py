@@ -46,6 +46,22 @@ def enter_empty_netns() -> bool:
     return _libc.unshare(CLONE_NEWNET) == 0
 
 
+_JAIL_BASES = ("/mnt", "/srv", "/media", "/tmp", "/var/tmp", "/opt")
+
+
+def jail_base(read_only_dirs: list[str]) -> str | None:
+    """An existing directory to mount the jail's tmpfs on that hides none of ``read_only_dirs``.
+
+    The tmpfs covers the directory (in our mount namespace only), so it must not be an ancestor of a
+    directory that still has to be bind-mounted into the jail: a checkout under ``/tmp``, for example.
+    """
+    sources = [os.path.realpath(p) for p in read_only_dirs]
+    for base in _JAIL_BASES:
+        if os.path.isdir(base) and not any(src == base or src.startswith(base + os.sep) for src in sources):
+            return base
+    return None
+
+
 def build_jail(read_only_dirs: list[str]) -> str | None:
     """Make an empty, read-only root for workers, in a private mount namespace of the calling process.
 
@@ -57,7 +73,9 @@ def build_jail(read_only_dirs: list[str]) -> str | None:
         return None
     try:
         _mount("none", "/", None, _MS_REC | _MS_PRIVATE)  # our mounts must not propagate to the host
-        base = "/tmp"
+        base = jail_base(read_only_dirs)
+        if base is None:
+            return None
         _mount("tmpfs", base, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=0755")
         jail = os.path.join(base, "jail")
         for path in read_only_dirs:

@@ -132,3 +132,12 @@ def test_module_poisoning_does_not_reach_the_next_episode():
     raw("import numpy\nnumpy.pi = 3\nimport PIL.Image\nPIL.Image.new = None")
     r = raw("import numpy, PIL.Image\nprint(numpy.pi, PIL.Image.new is None)")
     assert r.stdout == "3.141592653589793 False\n"
+
+
+def test_jail_tmpfs_never_hides_the_directories_it_binds(tmp_path):
+    from pyvision_envs.sandbox.isolation import jail_base
+
+    for src in ("/tmp/checkout/.venv/lib/mpl-data", "/mnt/x/mpl-data", "/srv/a", str(tmp_path)):
+        base = jail_base([src])
+        assert base is not None
+        assert not (src == base or src.startswith(base + "/")), (src, base)
