@@ -36,6 +36,8 @@ from typing import Any
 from PIL import Image
 
 ROLES = ("system", "user", "assistant")
+TRAINER_AGENTS = {"short-expert": "trainers.short_expert"}
+"""Agents that live in this package, by the module that registers them (imported on first use)."""
 REQUIRED = ("messages",)
 
 
@@ -109,6 +111,20 @@ def episode_row(env_id: str, agent: str, seed: int, record: Any, messages: Seque
     }
 
 
+def make_recording_agent(spec: str, **kwargs: Any) -> Any:
+    """An agent by registered name (``expert``), trainer-side name (``short-expert``) or ``module:factory``."""
+    import importlib
+
+    from agents.base import make_agent
+
+    if ":" in spec:
+        module, _, attr = spec.partition(":")
+        return getattr(importlib.import_module(module), attr)(**kwargs)
+    if spec in TRAINER_AGENTS:
+        importlib.import_module(TRAINER_AGENTS[spec])
+    return make_agent(spec, **kwargs)
+
+
 def _progress(total: int, enabled: bool, desc: str) -> Any:
     if not enabled:
         return range(total)
@@ -125,7 +141,7 @@ def record_episodes(env_id: str, out: str | Path, *, agent: str = "expert", epis
     Args:
         env_id: A registered id (``pyvision-rl list``).
         out: The JSONL file to write (replaced); images go to ``<stem>_images/`` beside it.
-        agent: Agent name (``expert``, ``guesser``, ``hf`` ...).
+        agent: Agent name (``expert``, ``guesser``, ``short-expert``, ``hf`` ...) or ``module:factory``.
         episodes: Episodes to play; episode ``i`` is reset with seed ``seed + i``.
         seed: First episode seed.
         keep_all: Write failed episodes too (default: only those graded correct).
@@ -139,7 +155,6 @@ def record_episodes(env_id: str, out: str | Path, *, agent: str = "expert", epis
     import gymnasium as gym
 
     import pyvision_envs  # noqa: F401  (registers the ids)
-    from agents.base import make_agent
     from pyvision_envs.eval import run_episode
 
     if episodes < 1:
@@ -147,7 +162,7 @@ def record_episodes(env_id: str, out: str | Path, *, agent: str = "expert", epis
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     env = gym.make(env_id, **dict(env_kwargs or {}))
-    policy = make_agent(agent, **dict(agent_kwargs or {}))
+    policy = make_recording_agent(agent, **dict(agent_kwargs or {}))
     kept = successes = 0
     try:
         with open(out, "w", encoding="utf-8") as fh:
@@ -249,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyvision-rl record",
                                 description="Record agent trajectories as JSONL chat data with PNG images.")
     p.add_argument("--env", required=True, help="environment id, e.g. PyVision/Counting-Easy-v0")
-    p.add_argument("--agent", default="expert", help="agent name (default: expert)")
+    p.add_argument("--agent", default="expert", help="agent name or module:factory (default: expert)")
     p.add_argument("--episodes", type=int, required=True, help="episodes to play")
     p.add_argument("--seed", type=int, default=0, help="episode i is reset with seed S + i (default 0)")
     p.add_argument("--out", required=True, help="output JSONL file (images go to <stem>_images/ beside it)")

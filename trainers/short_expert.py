@@ -1,0 +1,93 @@
+"""A scripted expert whose programs are short enough for a 1M-parameter policy to learn on a CPU (agent ``short-expert``).
+
+The repository's ``expert`` writes general pixel-level programs: a 60-line prelude of helpers plus family code,
+about 1,000 tokens per code turn. A tiny policy cannot learn to write that within the main job's minutes on two
+CPU cores. This expert solves the **visual search** family (``PyVision/VisualSearch-*``) with one of two short
+programs (about 180 and 210 tokens) that share their first lines:
+
+1. find the target: the only object drawn in one of the ten key colours the family uses (``tasks/_draw.py``);
+2. position questions: print its quadrant as the option text (``top-left`` ...); shape questions: classify it by
+   how much of its bounding box it fills and by its bottom row, and print the shape (``circle`` ...).
+
+It then answers with the printed word, which the ``choice`` grader accepts as the option's text. So the policy
+must pick the program that fits the question, write it without a slip, and copy the tool's answer: the answer
+always comes from reading the tool output. Other families get a blind guess (as the ``expert`` does when it has
+no program). Register-free use: ``record_episodes(..., agent="short-expert")`` after importing this module, or
+``--agent trainers.short_expert:ShortExpert`` on the command line.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from agents.base import register_agent
+from agents.experts import code_turn
+from agents.guesser import answer_turn, blind_guess
+from pyvision_envs.types import Observation
+
+KEY_COLORS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240),
+              (240, 50, 230), (255, 225, 25), (170, 255, 60), (150, 90, 20))
+"""The visual search family's key colours (``pyvision_envs.tasks._draw.COLORS``), in its order."""
+
+FIND = (
+    "a = np.asarray(image_clue_0)\n"
+    f"for c in {list(KEY_COLORS)}:\n"
+    "    ys, xs = np.nonzero(np.all(a == c, axis=-1))\n"
+    "    if len(ys):\n"
+    "        break\n"
+)
+POSITION = FIND + ('print(("bottom" if 2 * ys[0] > a.shape[0] else "top") + '
+                   '("-right" if 2 * xs[0] > a.shape[1] else "-left"))')
+SHAPE = FIND + ("f = len(ys) / (np.ptp(ys) + 1) / (np.ptp(xs) + 1)\n"
+                'print("square" if f > 0.9 else "circle" if f > 0.68 else "triangle" '
+                'if sum(ys == ys.max()) > 4 else "diamond")')
+_RESULT = re.compile(r"Text Result:\n(\S+)")
+
+
+def program(public: Mapping[str, Any]) -> str | None:
+    """The short program for a visual search task's public facts, or None for anything else."""
+    qtype = public.get("question_type")
+    if qtype == "position":
+        return POSITION
+    if qtype == "shape":
+        return SHAPE
+    return None
+
+
+class ShortExpert:
+    """Turn 1: the short program for the question; turn 2: the word it printed (else a blind guess).
+
+    Args:
+        seed: Seed of the blind fallback guess.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = random.Random(seed)
+        self.public: Mapping[str, Any] = {}
+        self.family = ""
+        self.question = ""
+        self.turn = 0
+
+    def reset(self, observation: Observation, info: Mapping[str, Any]) -> None:
+        """Start an episode."""
+        self.public = info.get("task_public") or {}
+        self.family = str(info.get("family") or "")
+        self.question = observation.text
+        self.turn = 0
+
+    def act(self, observation: Observation, info: Mapping[str, Any]) -> str:
+        """Return the program on the first turn, then the answer it printed."""
+        self.turn += 1
+        code = program(self.public) if self.family == "visual_search" else None
+        if self.turn == 1 and code is not None:
+            return code_turn(code)
+        found = _RESULT.findall(observation.text or "")
+        if self.turn > 1 and found and "Error" not in found[-1]:
+            return answer_turn(found[-1])
+        return answer_turn(blind_guess(self.public, self.question, self.rng))
+
+
+register_agent("short-expert", ShortExpert)
