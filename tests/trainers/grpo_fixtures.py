@@ -72,3 +72,4 @@ def protocol_policy(preset: str = "tiny", seed: int = 0, steps: int = 150) -> Po
         opt.zero_grad()
     model.eval()
     return bundle
+

@@ -5,12 +5,10 @@ from __future__ import annotations
 import copy
 import json
 
-import pytest
 import torch
 
 from agents.presets import load_preset
 from pyvision_envs.types import EndReason
-from tests.trainers.grpo_fixtures import protocol_policy
 from trainers.cli import train_main
 from trainers.config import load_config
 from trainers.grpo.ofr import oversample_filter_rank
@@ -21,19 +19,6 @@ from trainers.metrics import read_metrics
 ENV = "PyVision/VisualSearch-Easy-v0"
 FAST = ["env_id=" + ENV, "group_size=4", "train_batch=2", "gen_batch=2", "max_rounds=3", "max_turns=3",
         "max_new_tokens=24", "max_context_tokens=1024", "lr=1e-3", "eval_episodes=0", "progress=false"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def player():
-    return protocol_policy("tiny")
 
 
 def config(tmp_path, *extra):

@@ -12,7 +12,6 @@ import copy
 import pytest
 import torch
 
-from tests.trainers.grpo_fixtures import protocol_policy
 from trainers.checkpoint import latest_checkpoint
 from trainers.config import ConfigError, load_config
 from trainers.grpo.trainer import GRPOTrainer
@@ -37,19 +36,6 @@ class CrashingTrainer(GRPOTrainer):
         if step == self.crash_at:
             raise Interrupted(f"killed before step {step + 1}")
         return super().train_step(step)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def player():
-    return protocol_policy("tiny")
 
 
 def _cfg(out, *extra):
