@@ -23,7 +23,7 @@ from pathlib import Path
 
 from transformers import PreTrainedTokenizerFast
 
-BUILD_VERSION = 1  # bump when the corpus generator or the training settings change meaning
+BUILD_VERSION = 2  # bump when the corpus generator or the training settings change meaning
 SPECIAL_TOKENS = (
     "<|endoftext|>",
     "<|im_start|>",
@@ -33,8 +33,12 @@ SPECIAL_TOKENS = (
     "<|image_pad|>",
     "<|video_pad|>",
 )
-# Protocol tags become single (non-special) tokens: shorter sequences for a tiny model to learn.
+# Protocol tags become single (non-special) tokens: shorter sequences for a tiny model to learn. The openers and
+# closers of a code block and of an answer are also whole tokens (matched longest first), so which block a turn
+# opens is one decision: with separate "<code>", "\n", "```python" tokens a 2-layer model must look two tokens
+# back to tell a code block from an answer, and half its code turns drifted into "\boxed{".
 PROTOCOL_TOKENS = (
+    "<code>\n```python\n", "\n```\n</code>", "<answer>\n\\boxed{", "}\n</answer>",
     "<code>", "</code>", "<answer>", "</answer>", "<interpreter>", "</interpreter>",
     "```python", "```", "\\boxed{", "Text Result:", "Image Result:", "<image>",
 )

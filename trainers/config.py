@@ -23,6 +23,7 @@ import yaml
 
 from trainers.grpo.loss import AGG_MODES
 from trainers.grpo.ofr import OFR_MODES, OFRSettings
+from trainers.schedules import LR_SCHEDULES
 
 C = TypeVar("C", bound="RunConfig")
 _TRUE = {"true", "yes", "on", "1"}
@@ -48,7 +49,9 @@ class RunConfig:
     output_dir: str = "runs/grpo"
     """Directory for checkpoints, ``metrics.jsonl``, TensorBoard events, plots and the resolved config."""
     lr: float = 1e-6
-    """Learning rate (AdamW), constant after warm-up."""
+    """Learning rate (AdamW); its course over the run is ``lr_schedule``."""
+    lr_schedule: str = "constant"
+    """After warm-up: ``constant`` (the paper's RL recipe), ``linear`` or ``cosine`` decay to 0 at the last step."""
     warmup_steps: int = 0
     """Optimizer steps of linear learning-rate warm-up from 0."""
     weight_decay: float = 0.0
@@ -96,6 +99,8 @@ class RunConfig:
         self._non_negative("warmup_steps", "weight_decay", "max_grad_norm", "save_every", "eval_episodes")
         if self.lr <= 0:
             self._fail("lr", "must be > 0 (the paper uses 1e-6 for RL)")
+        if self.lr_schedule not in LR_SCHEDULES:
+            self._fail("lr_schedule", f"must be one of {LR_SCHEDULES}")
         if self.temperature <= 0:
             self._fail("temperature", "must be > 0; use a small value such as 0.01 for near-greedy sampling")
         if self.max_context_tokens <= self.max_new_tokens:
@@ -197,7 +202,7 @@ class SFTConfig(RunConfig):
     output_dir: str = "runs/sft"
     """Directory for checkpoints, ``metrics.jsonl``, TensorBoard events, plots and the resolved config."""
     lr: float = 1e-5
-    """Learning rate (AdamW), constant after warm-up."""
+    """Learning rate (AdamW); its course over the run is ``lr_schedule``."""
     steps: int = 0
     """Optimizer steps; 0 runs ``epochs`` full passes over the data instead."""
     data_path: str | None = None

@@ -35,6 +35,7 @@ from trainers.checkpoint import latest_checkpoint, load_checkpoint, save_checkpo
 from trainers.config import ConfigError, SFTConfig, field_docs, load_config, save_config
 from trainers.metrics import MetricsLogger
 from trainers.record import read_records, record_episodes
+from trainers.schedules import lr_factor
 from trainers.sft_data import (
     TokenizedConversation,
     assistant_loss_sum,
@@ -129,18 +130,14 @@ class SFTTrainer:
 
     # ----- training -----
     def _setup(self, total: int) -> tuple[Any, Any, int]:
+        """Optimizer, scheduler and the step to start from (restored from the latest checkpoint on resume)."""
         cfg = self.cfg
-        if self.bundle is None:
-            from agents.presets import load_preset
-
-            self.bundle = load_preset(cfg.model, seed=cfg.seed, device=str(self.device))
         model = self.bundle.model.to(self.device)
         if cfg.freeze_vision and hasattr(model, "visual"):
             model.visual.requires_grad_(False)
         params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        warm = max(cfg.warmup_steps, 0)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) if warm else 1.0)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(cfg.lr_schedule, cfg.warmup_steps, total))
         start = 0
         ckpt = latest_checkpoint(self.out / "checkpoints") if cfg.resume else None
         if ckpt is not None:

@@ -59,6 +59,7 @@ from trainers.grpo.trainer_utils import PromptStream, StepLog, freeze_vision_tow
 from trainers.metrics import MetricsLogger, plot_metrics
 from trainers.rollout import RolloutEngine, RolloutSettings
 from trainers.rollout_batch import collate, dummy_batch, token_logprobs
+from trainers.schedules import lr_factor
 
 
 @dataclass
@@ -109,9 +110,10 @@ class GRPOTrainer:
         self.ref_model = copy.deepcopy(model).requires_grad_(False) if cfg.kl_coef > 0 else None
         self.params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        warm = cfg.warmup_steps
         # stepped by hand once per optimizer step (accelerate would step it once per process)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / (warm + 1)))
+        updates = cfg.steps * cfg.epochs * cfg.mini_batches
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lr_factor(cfg.lr_schedule, cfg.warmup_steps, updates))
         self.model, self.optimizer = acc.prepare(model, optimizer)
         if self.ref_model is not None:
             self.ref_model.to(acc.device)
