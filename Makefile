@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m pyvision_envs.demo
+	$(PY) examples/main_job.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -12,12 +12,13 @@ Command (from the repository root; ``make demo`` runs it)::
 Phases, each timed, each with a progress bar:
 
 1. **record** cold-start data on ``PyVision/VisualSearch-Easy-v0`` with ``image_in_context=False`` (a text-only
-   policy: the image exists only in Python). The ``short-expert`` (``trainers/short_expert.py``) writes a ~200-token
-   program that finds the target and prints the answer (its quadrant or shape), then answers with the printed
-   word; the ``guesser`` answers at once, and only its lucky, correct answers are kept. The cold-start set thus
-   mixes tool use with direct answers, as real cold-start corpora do.
+   policy: the image exists only in Python). Two agents play the same seeds: the ``short-expert``
+   (``trainers/short_expert.py``) writes a ~250-token program that finds the target and prints the answer (its
+   quadrant or shape), then answers with the printed word; the ``guesser`` answers at once without looking, and
+   every guess is kept, right or wrong. So a direct answer says nothing about the image, and looking is the only
+   way to be right more often than one time in four.
 2. **sft**: a short SFT of the ``tiny`` preset (random weights) on that set, loss on assistant tokens only. The
-   SFT policy inherits both habits: it looks about half of the time, and answers blindly otherwise.
+   SFT policy inherits both habits: on a new question it sometimes looks, and otherwise guesses.
 3. **grpo**: GRPO with oversample-filter-rank and the accumulative tool reward (``trainers/grpo/trainer.py``),
    starting from the SFT policy. Looking pays (the program is right far more often than a guess), so groups
    that mix lookers and guessers carry a strong, consistent advantage: RL learns to use the tool.
@@ -47,9 +48,19 @@ SHARED = ("env_id", "env_kwargs", "seed", "temperature", "max_turns", "max_new_t
 SECTIONS = ("record", "eval", "sft", "grpo")
 
 
-def load_job(path: str | Path, overrides: list[str]) -> dict[str, Any]:
-    """Read the job YAML and apply ``key=value`` / ``section.key=value`` overrides (values read as YAML)."""
+def load_job(path: str | Path, overrides: list[str], preset: str | None = None) -> dict[str, Any]:
+    """Read the job YAML, pick the preset, merge its ``presets:`` entry, then apply ``key=value`` overrides.
+
+    Overrides are ``key=value`` or ``section.key=value`` (values read as YAML); they win over the preset's entry.
+    """
     job = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if preset:
+        job["preset"] = preset
+    for section, values in (job.pop("presets", None) or {}).get(job.get("preset", "tiny"), {}).items():
+        if isinstance(values, dict):
+            job.setdefault(section, {}).update(values)
+        else:
+            job[section] = values
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
@@ -80,21 +91,25 @@ def build_configs(job: dict[str, Any], out: Path) -> tuple[Any, Any]:
 
 
 def record_cold_start(job: dict[str, Any], out: Path) -> dict[str, Any]:
-    """Record the expert's and the lucky direct answers; merge them into ``data/cold_start.jsonl``."""
+    """Record the expert and the guesser on the same seeds; merge both into ``data/cold_start.jsonl``.
+
+    The expert's episodes are kept when correct (all of them, on the easy level); every guess is kept, right or
+    wrong, so a direct answer carries no information about the image and cannot be learned from the prompt.
+    """
     from trainers.record import record_episodes
 
     rec, data = job.get("record", {}), out / "data"
-    env_kw = job.get("env_kwargs", {})
-    parts = [(rec.get("expert", "short-expert"), int(rec.get("expert_episodes", 64)), 0),
-             (rec.get("direct", "guesser"), int(rec.get("direct_episodes", 0)), 500_000)]
+    episodes, env_kw = int(rec.get("episodes", 256)), job.get("env_kwargs", {})
     lines, stats = [], {}
-    for agent, episodes, first_seed in parts:
-        if episodes <= 0:
+    for role, default, keep_all in (("expert", "short-expert", False), ("guesser", "guesser", True)):
+        agent = rec.get(role, default)
+        if not agent:
             continue
-        path = data / f"{agent}.jsonl"
-        s = record_episodes(job["env_id"], path, agent=agent, episodes=episodes, seed=first_seed, env_kwargs=env_kw)
+        path = data / f"{role}.jsonl"
+        s = record_episodes(job["env_id"], path, agent=agent, episodes=episodes, seed=0, keep_all=keep_all,
+                            env_kwargs=env_kw)
         lines += [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        stats[agent] = {"played": s.episodes, "kept": s.kept, "success_rate": round(s.success_rate, 3)}
+        stats[role] = {"agent": agent, "played": s.episodes, "kept": s.kept, "success_rate": round(s.success_rate, 3)}
     (data / "cold_start.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return stats
 
@@ -186,9 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="output folder (default: the config's output_dir)")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="e.g. sft.steps=60 grpo.lr=1e-4")
     args = p.parse_args(argv)
-    job = load_job(args.config, args.overrides)
-    if args.preset:
-        job["preset"] = args.preset
+    job = load_job(args.config, args.overrides, args.preset)
     out = Path(args.out or job.get("output_dir", "runs/main_job"))
     run(job, out)
     return 0
