@@ -5,9 +5,9 @@ to learn. ``protocol_policy`` turns the ``tiny`` preset into a *bigram* model: t
 are zeroed (so each position sees its own token only) and the rest is fitted in about a second to this table
 of next-token distributions over the tiny tokenizer's tokens::
 
-    "\\n"        -> "<code>" 0.4 | "\\boxed{" 0.4 | "show" 0.2     ("\\n" also ends the generation prompt)
-    "<code>" -> "```python" -> " " -> "\\n" ...                     (a code turn: show(image_clue_0))
-    "show" -> "(" -> "image" -> "_clue" -> "_" -> "0" -> ")" -> "```" -> "</code>"
+    "\\n"                    -> OPEN 0.4 | "\\boxed{" 0.4 | "show" 0.2   ("\\n" ends the generation prompt)
+    OPEN = "<code>\\n```python\\n" -> "show"                            (a code turn: show(image_clue_0))
+    "show" -> "(" -> "image" -> "_clue" -> "_" -> "0" -> ")" -> CLOSE = "\\n```\\n</code>"
     "\\boxed{" -> "A" | "B" | "C" | "D" (0.25 each) -> "}" -> "</answer>"
 
 so a turn is a tool call that shows an image, a boxed answer with a random letter (``\\boxed{C}</answer>``, read
@@ -24,10 +24,10 @@ from agents import chat
 from agents.presets import PolicyBundle, load_preset
 
 TRANSITIONS: dict[str, dict[str, float]] = {
-    "\n": {"<code>": 0.4, "\\boxed{": 0.4, "show": 0.2},
-    "<code>": {"```python": 1.0}, "```python": {" ": 1.0}, " ": {"\n": 1.0},
+    "\n": {"<code>\n```python\n": 0.4, "\\boxed{": 0.4, "show": 0.2},
+    "<code>\n```python\n": {"show": 1.0},  # the tiny tokenizer's whole-token code opener and closer
     "show": {"(": 1.0}, "(": {"image": 1.0}, "image": {"_clue": 1.0}, "_clue": {"_": 1.0}, "_": {"0": 1.0},
-    "0": {")": 1.0}, ")": {"```": 1.0}, "```": {"</code>": 1.0},
+    "0": {")": 1.0}, ")": {"\n```\n</code>": 1.0},
     "\\boxed{": {c: 0.25 for c in "ABCD"}, **{c: {"}": 1.0} for c in "ABCD"}, "}": {"</answer>": 1.0},
 }
 

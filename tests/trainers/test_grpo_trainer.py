@@ -18,7 +18,7 @@ from trainers.metrics import read_metrics
 
 ENV = "PyVision/VisualSearch-Easy-v0"
 FAST = ["env_id=" + ENV, "group_size=4", "train_batch=2", "gen_batch=2", "max_rounds=3", "max_turns=3",
-        "max_new_tokens=24", "max_context_tokens=1024", "lr=1e-3", "eval_episodes=0", "progress=false"]
+        "max_new_tokens=24", "max_context_tokens=1024", "lr=3e-4", "eval_episodes=0", "progress=false"]
 
 
 def config(tmp_path, *extra):
@@ -69,17 +69,29 @@ def test_grad_accum_matches_one_big_step(player, tmp_path):
     for accum in (1, 3):
         cfg_k = config(tmp_path / f"k{accum}", "steps=1", f"grad_accum={accum}", "max_grad_norm=0")
         t = GRPOTrainer(cfg_k, bundle=copy.deepcopy(player))
+        grads, step = [], t.optimizer.step
+
+        def spy(*args, _grads=grads, _step=step, _params=t.params, **kwargs):  # the gradient AdamW is given
+            _grads += [p.grad.detach().clone() for p in _params]
+            return _step(*args, **kwargs)
+
+        t.optimizer.step = spy
         stats = t.update(batch)
-        results[accum] = (params(t.bundle.model), stats)
-    a, b = results[1][0], results[3][0]
+        results[accum] = (grads, params(t.bundle.model), stats)
+    # The accumulated gradient equals the full-batch one; AdamW's step then agrees up to float noise that its
+    # division by sqrt(v) + eps magnifies where a gradient component is about eps.
+    assert len(results[1][0]) == len(results[3][0]) > 0 and any(bool(g.abs().sum() > 0) for g in results[1][0])
+    for ga, gb in zip(results[1][0], results[3][0]):
+        torch.testing.assert_close(ga, gb, atol=1e-8, rtol=1e-4)
+    a, b = results[1][1], results[3][1]
     for k in a:
-        torch.testing.assert_close(a[k], b[k], atol=1e-6, rtol=1e-5)
-    assert results[1][1]["loss/tokens"] == results[3][1]["loss/tokens"] == sum(t.response_len for t in
+        torch.testing.assert_close(a[k], b[k], atol=3e-5, rtol=1e-5)  # lr is 3e-4: within a tenth of a step
+    assert results[1][2]["loss/tokens"] == results[3][2]["loss/tokens"] == sum(t.response_len for t in
                                                                                   batch.trajectories)
 
 
 def test_kl_penalty_against_frozen_reference(player, tmp_path):
-    cfg = config(tmp_path / "kl", "steps=2", "kl_coef=0.5", "mode=none")
+    cfg = config(tmp_path / "kl", "steps=2", "kl_coef=0.5")  # ofr: the first update has non-zero advantages
     trainer = GRPOTrainer(cfg, bundle=copy.deepcopy(player))
     ref = params(trainer.ref_model)
     trainer.train()
