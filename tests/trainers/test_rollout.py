@@ -21,15 +21,6 @@ ENV = "PyVision/VisualSearch-Easy-v0"
 PAD_RUN = re.compile(r"(<\|image_pad\|>)+")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and oversubscribed cores make them many times slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class RecordingPolicy(HFPolicy):
     """The real policy, remembering every sampled turn it returned (tokens and log-probs)."""
 
