@@ -75,5 +75,6 @@ def test_preset_switch_uses_the_same_config_with_its_preset_entry(tmp_path):
     sft, grpo = mj.build_configs(job, tmp_path)
     assert sft.model == "smollm2-135m" and sft.steps == 3  # the command line wins over the preset entry
     assert sft.lr == 5e-5 and grpo.lr == 2e-6 and "presets" not in job
+    assert grpo.grad_accum == 8  # 16 SmolLM2 trajectories in one forward/backward need more than 24 GB
     tiny, _ = mj.build_configs(mj.load_job(mj.DEFAULT_CONFIG, []), tmp_path)
     assert tiny.model == "tiny" and tiny.lr == 5e-3
