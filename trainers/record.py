@@ -36,8 +36,6 @@ from typing import Any
 from PIL import Image
 
 ROLES = ("system", "user", "assistant")
-TRAINER_AGENTS = {"short-expert": "trainers.short_expert"}
-"""Agents that live in this package, by the module that registers them (imported on first use)."""
 REQUIRED = ("messages",)
 
 
@@ -112,7 +110,7 @@ def episode_row(env_id: str, agent: str, seed: int, record: Any, messages: Seque
 
 
 def make_recording_agent(spec: str, **kwargs: Any) -> Any:
-    """An agent by registered name (``expert``), trainer-side name (``short-expert``) or ``module:factory``."""
+    """An agent by name (``expert``, or a plug-in such as ``short-expert``) or by ``module:factory``."""
     import importlib
 
     from agents.base import make_agent
@@ -120,8 +118,6 @@ def make_recording_agent(spec: str, **kwargs: Any) -> Any:
     if ":" in spec:
         module, _, attr = spec.partition(":")
         return getattr(importlib.import_module(module), attr)(**kwargs)
-    if spec in TRAINER_AGENTS:
-        importlib.import_module(TRAINER_AGENTS[spec])
     return make_agent(spec, **kwargs)
 
 

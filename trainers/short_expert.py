@@ -12,8 +12,8 @@ programs (about 180 and 210 tokens) that share their first lines:
 It then answers with the printed word, which the ``choice`` grader accepts as the option's text. So the policy
 must pick the program that fits the question, write it without a slip, and copy the tool's answer: the answer
 always comes from reading the tool output. Other families get a blind guess (as the ``expert`` does when it has
-no program). Register-free use: ``record_episodes(..., agent="short-expert")`` after importing this module, or
-``--agent trainers.short_expert:ShortExpert`` on the command line.
+no program). It is the ``short-expert`` plug-in (the ``pyvision_rl.agents`` entry point in ``pyproject.toml``):
+``record_episodes(..., agent="short-expert")``, ``--agent short-expert`` on any command line.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agents.base import register_agent
 from agents.experts import code_turn
 from agents.guesser import answer_turn, blind_guess
 from pyvision_envs.types import Observation
@@ -89,5 +88,3 @@ class ShortExpert:
             return answer_turn(found[-1])
         return answer_turn(blind_guess(self.public, self.question, self.rng))
 
-
-register_agent("short-expert", ShortExpert)

@@ -23,3 +23,9 @@ def test_expert_delegates_video_families_and_they_register_lazily():
     task = get_family("video_timing", "easy").generate(0)
     code = solver_code("video_timing", task.public)
     assert code is not None and "video_clue_0" in code
+
+
+def test_plugin_agent_is_found_through_its_entry_point():
+    assert "short-expert" in agent_names()  # declared in pyproject.toml, not registered by an import
+    agent = make_agent("short-expert", seed=1)
+    assert type(agent).__module__ == "trainers.short_expert" and isinstance(agent, Agent)
