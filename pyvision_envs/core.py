@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any
 import gymnasium as gym
 from PIL import Image
 
+from pyvision_envs.names import unknown_name
 from pyvision_envs.protocol import (
     Answer,
     Code,
@@ -117,9 +117,7 @@ def make_config(**kwargs: Any) -> EnvConfig:
     fields = [f.name for f in dataclasses.fields(EnvConfig)]
     for key in kwargs:
         if key not in fields:
-            hint = difflib.get_close_matches(key, fields, n=1)
-            extra = f" Did you mean {hint[0]!r}?" if hint else ""
-            raise TypeError(f"unknown environment keyword {key!r}.{extra} Known: {fields}")
+            raise TypeError(unknown_name("environment keyword", key, fields))
     return EnvConfig(**kwargs)
 
 

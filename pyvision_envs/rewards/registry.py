@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
+from pyvision_envs.names import unknown_name
 from pyvision_envs.rewards.graders import choice, exact, numeric
 from pyvision_envs.rewards.judge import Judge
 from pyvision_envs.rewards.mra import mra
@@ -54,9 +54,7 @@ def get_grader(name: str) -> Grader:
     if name == JUDGE:
         raise KeyError("grader 'judge' is an LLM judge, not a function: call grade(task, prediction, judge=...)")
     if name not in GRADERS:
-        hint = difflib.get_close_matches(name, grader_names(), n=1)
-        extra = f" Did you mean {hint[0]!r}?" if hint else ""
-        raise KeyError(f"unknown grader {name!r}; known: {grader_names()}.{extra}")
+        raise KeyError(unknown_name("grader", name, grader_names()))
     return GRADERS[name]
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import abc
-import difflib
 from typing import ClassVar
 
+from pyvision_envs.names import unknown_name
 from pyvision_envs.types import Task
 
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -52,9 +52,7 @@ def get_family(name: str, difficulty: str = "medium") -> TaskFamily:
     if name not in _FAMILIES and name.startswith("video_"):
         import pyvision_envs.tasks.video  # noqa: F401 - registers the video families (imports the media stack)
     if name not in _FAMILIES:
-        hint = difflib.get_close_matches(name, _FAMILIES, n=1)
-        extra = f" Did you mean {hint[0]!r}?" if hint else ""
-        raise KeyError(f"unknown task family {name!r}; known: {sorted(_FAMILIES)}.{extra}")
+        raise KeyError(unknown_name("task family", name, _FAMILIES))
     return _FAMILIES[name](difficulty=difficulty)
 
 
