@@ -68,7 +68,7 @@ def main() -> None:
             print("code:\n  " + code.replace("\n", "\n  "))
             if r.stdout:
                 print("stdout:\n  " + r.stdout.rstrip().replace("\n", "\n  "))
-            for name, img in zip(r.image_names, r.images):
+            for name, img in zip(r.image_names, r.images, strict=True):
                 print(f"figure: {name} {img.width}x{img.height}")
             if r.error:
                 print("error (fed back to the model):\n  " + r.error.replace("\n", "\n  "))

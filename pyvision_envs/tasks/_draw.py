@@ -53,7 +53,7 @@ def pick(rng: np.random.Generator, items: Sequence[Any], k: int | None = None) -
 
 def rgb_distance(a: Sequence[int], b: Sequence[int]) -> int:
     """L1 distance between two RGB triples."""
-    return sum(abs(int(x) - int(y)) for x, y in zip(a, b))
+    return sum(abs(int(x) - int(y)) for x, y in zip(a, b, strict=True))
 
 
 def clutter_color(rng: np.random.Generator, avoid: Sequence[Sequence[int]], min_dist: int = 60) -> tuple:
@@ -68,7 +68,7 @@ def near_color(rng: np.random.Generator, base: Sequence[int], avoid: Sequence[Se
     """A decoy colour close to ``base`` (differs by 24-48 in one or two channels), never equal to ``avoid``."""
     while True:
         delta = rng.integers(24, 49, 3) * rng.choice([-1, 1], 3) * (rng.random(3) < 0.6)
-        c = tuple(int(np.clip(int(v) + int(d), 0, 255)) for v, d in zip(base, delta))
+        c = tuple(int(np.clip(int(v) + int(d), 0, 255)) for v, d in zip(base, delta, strict=True))
         if all(rgb_distance(c, a) >= 20 for a in avoid):
             return c
 
@@ -108,7 +108,7 @@ def add_clutter(draw: ImageDraw.ImageDraw, rng: np.random.Generator, w: int, h: 
     sizes = rng.integers(size_range[0], size_range[1] + 1, n)
     shapes = rng.integers(0, len(SHAPES), n)
     cols = rng.integers(0, len(colors), n)
-    for x, y, s, sh, c in zip(xs, ys, sizes, shapes, cols):
+    for x, y, s, sh, c in zip(xs, ys, sizes, shapes, cols, strict=True):
         draw_shape(draw, SHAPES[sh], x, y, int(s), colors[c])
 
 

@@ -65,7 +65,7 @@ class Counting(TaskFamily):
             d.add_clutter(draw, rng, w, h, n_clutter, (6, 14), palette)
         centres = d.grid_cells(rng, w, h, cell, len(objects), margin=4)
         jitter = (cell - sizes[1]) // 2 - 2
-        for (s, c), (x, y) in zip(objects, centres):
+        for (s, c), (x, y) in zip(objects, centres, strict=True):
             dx, dy = (int(v) for v in rng.integers(-jitter, jitter + 1, 2))
             d.draw_shape(draw, s, x + dx, y + dy, int(rng.integers(sizes[0], sizes[1] + 1)), c)
 

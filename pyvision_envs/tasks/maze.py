@@ -120,7 +120,7 @@ class Maze(TaskFamily):
             raise RuntimeError(f"maze seed {seed}: cutting walls did not isolate the wrong candidates")
 
         names = d.pick(rng, CANDIDATES, k=4)
-        fills = {start: d.COLORS[START], **{c: d.COLORS[nm] for c, nm in zip(cands, names)}}
+        fills = {start: d.COLORS[START], **{c: d.COLORS[nm] for c, nm in zip(cands, names, strict=True)}}
         img = _render(n, cell, wall, open_edges, fills)
         options = [f"the {nm} cell" for nm in names]
         stem = (f"The image shows a maze on a {n} x {n} grid of square cells; black lines are walls. "

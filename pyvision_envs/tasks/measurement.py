@@ -82,7 +82,7 @@ class Measurement(TaskFamily):
         longest = second * (1 + rng.uniform(*margins))
         answer = int(rng.integers(n_seg))
         lengths.insert(answer, longest)
-        for nm, length in zip(names, lengths):
+        for nm, length in zip(names, lengths, strict=True):
             draw.line(_segment(rng, w, h, length, 20), fill=d.COLORS[nm], width=lw)
         options = [f"the {nm} segment" for nm in names]
         stem = ("Which coloured line segment is the longest? The segments are coloured "
@@ -96,7 +96,7 @@ class Measurement(TaskFamily):
         length = 0.38 * min(w, h)
         cx, cy = w / 2 + rng.uniform(-0.05, 0.05) * w, h / 2 + rng.uniform(-0.05, 0.05) * h
         t0 = rng.uniform(0, 2 * math.pi)
-        for nm, t in zip(names, (t0, t0 + math.radians(angle))):
+        for nm, t in zip(names, (t0, t0 + math.radians(angle)), strict=True):
             draw.line([cx, cy, cx + length * math.cos(t), cy + length * math.sin(t)], fill=d.COLORS[nm], width=lw)
         question = (f"Two rays start from a common point: one coloured {d.color_phrase(names[0])}, the other "
                     f"{d.color_phrase(names[1])}. What is the angle between them, in degrees (between 0 and "
@@ -117,7 +117,7 @@ class Measurement(TaskFamily):
             if 20 <= x1 <= w - 20 and 20 <= y1 <= h - 80:
                 break
         r = max(4, min(w, h) // 120)
-        for nm, (x, y) in zip(names, ((x0, y0), (x1, y1))):
+        for nm, (x, y) in zip(names, ((x0, y0), (x1, y1)), strict=True):
             draw.ellipse([x - r, y - r, x + r, y + r], fill=d.COLORS[nm])
         bx, by = int(rng.integers(20, w - bar_px - 120)), h - 40
         draw.rectangle([bx, by, bx + bar_px - 1, by + 5], fill=BAR)

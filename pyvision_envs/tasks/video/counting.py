@@ -87,7 +87,7 @@ class VideoCounting(c.VideoTaskFamily):
         count = int(rng.integers(lo, hi + 1))
         spots = c.spread_positions(rng, w, h, lv.lamps, lv.lamp_size * 2.0, lv.lamp_size)
         sprites = c.grey_movers(rng, w, h, lv.movers, n)
-        for k, (name, (x, y)) in enumerate(zip(names, spots)):
+        for k, (name, (x, y)) in enumerate(zip(names, spots, strict=True)):
             flashes = count if k == 0 else int(rng.integers(1, hi + 1))
             sprites.append(c.Sprite("circle", LAMP_OFF, lv.lamp_size, c.still(x, y), range(n)))
             for r in flash_schedule(rng, n, flashes, lv.fps):

@@ -84,13 +84,13 @@ class VideoOrder(c.VideoTaskFamily):
         starts = event_starts(rng, n, lv.events, lv.fps + 2, 3 * lv.fps)
         spots = c.spread_positions(rng, w, h, lv.events, lv.shape_size * 1.8, lv.shape_size)
         sprites = c.grey_movers(rng, w, h, lv.movers, n)
-        for col, shape, start, (x, y) in zip(colors, shapes, starts, spots):
+        for col, shape, start, (x, y) in zip(colors, shapes, starts, spots, strict=True):
             stay = int(rng.integers(int(1.2 * lv.fps), 3 * lv.fps + 1))
             sprites.append(c.Sprite(shape, c.rgb(col), lv.shape_size, c.still(x, y), range(start, start + stay)))
         background = c.grey_background(rng, w, h)
         video = self.video(seed, lv.fps, lambda: c.render(background, sprites, n))
 
-        names = [f"{col} {shape}" for col, shape in zip(colors, shapes)]  # in order of appearance
+        names = [f"{col} {shape}" for col, shape in zip(colors, shapes, strict=True)]  # in order of appearance
         listed = [names[i] for i in rng.permutation(len(names))]
         options, answer = order_options(rng, names)
         stem = (f"Each of these shapes appears once in the video: the {', the '.join(listed)}. In which order do they "
