@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector.utils import create_shared_memory
 from PIL import Image
 
 from pyvision_envs.types import Observation
@@ -161,3 +162,18 @@ class ObservationSpace(spaces.Space[Observation]):
         return isinstance(other, ObservationSpace) and (
             other.max_text_length, other.max_images, other.max_image_side
         ) == (self.max_text_length, self.max_images, self.max_image_side)
+
+
+SHARED_MEMORY_HINT = (
+    "PyVision observations (text plus a varying number of images of varying size) have no fixed size, so "
+    "they cannot live in shared memory: pass vector_kwargs={'shared_memory': False} with "
+    "vectorization_mode='async' (the workers then send observations through their pipes), or use the "
+    "default sync mode"
+)
+
+
+@create_shared_memory.register(ObservationSpace)
+def _no_shared_memory(space: ObservationSpace, n: int = 1, ctx: Any = None) -> Any:
+    # Gymnasium catches only CustomSpaceError and replaces it with a generic message; a plain ValueError
+    # reaches the user of `gym.make_vec(id, vectorization_mode="async")` with what to pass instead.
+    raise ValueError(SHARED_MEMORY_HINT)
