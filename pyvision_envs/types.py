@@ -8,12 +8,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from PIL import Image
 
-# A shared read-only empty mapping; given through default_factory because Python 3.11+ dataclasses refuse
-# unhashable (mappingproxy) defaults.
 
 @dataclass(frozen=True)
 class ExecutionResult:
@@ -99,6 +98,19 @@ class Task:
     family: str = ""
     public: Mapping[str, Any] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getstate__(self) -> tuple[dict[str, Any], list[str]]:
+        # Generators and loaders hand out read-only mappingproxy views, which do not pickle. Send plain dicts
+        # and restore the views on load, so a task crosses processes (``info["task"]`` in async vector envs).
+        state = dict(self.__dict__)
+        views = [k for k, v in state.items() if isinstance(v, MappingProxyType)]
+        state.update({k: dict(state[k]) for k in views})
+        return state, views
+
+    def __setstate__(self, packed: tuple[dict[str, Any], list[str]]) -> None:
+        state, views = packed
+        state.update({k: MappingProxyType(state[k]) for k in views})
+        self.__dict__.update(state)  # frozen: object.__setattr__ is refused, the instance dict is not
 
 
 @dataclass(frozen=True)

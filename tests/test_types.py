@@ -11,6 +11,19 @@ def test_task_pickles_with_defaults_and_images():
     assert back.id == "a" and back.grader_args == {} and back.images[0].getpixel((0, 0)) == (1, 2, 3)
 
 
+def test_generated_tasks_with_read_only_views_pickle_and_copy():
+    import copy
+    from types import MappingProxyType
+
+    from pyvision_envs.tasks import get_family
+
+    t = get_family("counting", "easy").generate(0)
+    assert isinstance(t.public, MappingProxyType)  # generators hand out read-only views
+    back = pickle.loads(pickle.dumps(t))
+    assert back == t == copy.deepcopy(t) and isinstance(back.public, MappingProxyType)
+    assert isinstance(pickle.loads(pickle.dumps(Task(id="b", question="q", answer="x"))).public, dict)
+
+
 def _traj(reward, acc):
     return Trajectory(prompt_id="p", token_ids=(1, 2, 3), loss_mask=(0, 1, 1), old_logprobs=(0.0, -1.0, -2.0),
                       prompt_len=1, reward=reward, terms=RewardTerms(accuracy=acc), end_reason=EndReason.ANSWERED)
