@@ -1,7 +1,15 @@
 """The multi-turn, text-action Gymnasium environment base: it owns reset, step, the turn loop and the reward.
 
-A concrete environment only says where tasks come from (:meth:`PyVisionEnv._sample_task`) and, if it needs
-to, how the prompt and the sandbox look (:meth:`PyVisionEnv._prompt`, :meth:`PyVisionEnv._sandbox_kwargs`).
+The base owns the episode's whole life: ``reset`` closes the previous episode, opens the next and returns its
+prompt; ``step`` plays turns; ``close`` and copies release what the episode holds. A concrete environment
+only says where tasks come from (:meth:`PyVisionEnv._sample_task`) and, if it needs to, fills the hooks:
+
+* :meth:`PyVisionEnv._open_episode` / :meth:`PyVisionEnv._close_episode`: acquire and release what one
+  episode needs beyond the sandbox (a video decoder);
+* :meth:`PyVisionEnv._prompt` and :meth:`PyVisionEnv._sandbox_kwargs`: the first observation and the sandbox;
+* :meth:`PyVisionEnv._extra_info`: keys the env adds to every ``info``;
+* ``_transient``: attributes a copy or pickle of the env must not carry (live processes, decoders).
+
 Everything else follows SPEC sections 2 and 3:
 
 * an action is the text of one model turn; :mod:`pyvision_envs.protocol` reads it as code, answer or
@@ -13,6 +21,9 @@ Everything else follows SPEC sections 2 and 3:
 * the episode ends on an answer (terminated), at ``max_turns`` (truncated), past ``max_images`` images or
   ``max_context_tokens`` tokens in the conversation (truncated), and, if so configured, on a tool error or a
   malformed turn (terminated). ``info["end_reason"]`` says which.
+
+The reset ``info`` carries the episode's :class:`~pyvision_envs.types.Task` as ``info["task"]`` (answer
+included: it is for the host, e.g. a rollout engine grading or logging, not for the policy's prompt).
 """
 
 from __future__ import annotations
@@ -185,12 +196,14 @@ class PyVisionEnv(gym.Env[Observation, str]):
 
     Args:
         render_mode: ``None`` or ``"ansi"`` (``render()`` returns the transcript as text).
-        **config: Fields of :class:`~pyvision_envs.config.EnvConfig` (``max_turns``, ``on_tool_error`` ...).
+        **config: Fields of :class:`EnvConfig` (``max_turns``, ``on_tool_error`` ...).
     """
 
     metadata: dict[str, Any] = {"render_modes": ["ansi"], "render_fps": 4}
     reset_options: tuple[str, ...] = ("task", "index")
     """Keys ``reset(options=...)`` accepts: ``task`` (a :class:`Task` to play) or ``index`` (which task)."""
+    _transient: tuple[str, ...] = ("_sandbox",)
+    """Attributes that hold live resources: a copy or unpickled env gets ``None`` and reopens them on use."""
 
     def __init__(self, render_mode: str | None = None, **config: Any) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -207,6 +220,23 @@ class PyVisionEnv(gym.Env[Observation, str]):
     def _sample_task(self, options: Mapping[str, Any]) -> Task:
         """Return the next task, drawn with ``self.np_random`` (or picked by ``options["index"]``)."""
         raise NotImplementedError(f"{type(self).__name__} must implement _sample_task(options)")
+
+    def _open_episode(self, task: Task) -> None:
+        """Acquire what the episode of ``task`` needs, before its prompt is built. Default: nothing."""
+
+    def _close_episode(self) -> None:
+        """Release what the current episode holds (called by ``reset`` and ``close``; safe to repeat).
+
+        The base stops the sandbox. An override releases its own resources after ``super()._close_episode()``,
+        because the sandbox may still use them (a video it serves).
+        """
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            sandbox.close()
+
+    def _extra_info(self, ep: Episode) -> dict[str, Any]:
+        """Keys this environment adds to every ``info`` (fresh objects each call). Default: none."""
+        return {}
 
     def _prompt(self, task: Task) -> Observation:
         """The first observation of an episode. Default: the image prompt with the task's images."""
@@ -225,7 +255,7 @@ class PyVisionEnv(gym.Env[Observation, str]):
     ) -> tuple[Observation, dict[str, Any]]:
         """Start an episode: draw a task (or take ``options["task"]``) and return its prompt."""
         super().reset(seed=seed)
-        self._close_sandbox()
+        self._close_episode()
         options = dict(options or {})
         unknown = sorted(set(options) - set(self.reset_options))
         if unknown:
@@ -233,6 +263,7 @@ class PyVisionEnv(gym.Env[Observation, str]):
         task = options["task"] if "task" in options else self._sample_task(options)
         if not isinstance(task, Task):
             raise TypeError(f"reset(options={{'task': ...}}) needs a pyvision_envs.types.Task, got {type(task).__name__}")
+        self._open_episode(task)
         prompt = self._prompt(task)
         if prompt not in self.observation_space:
             raise ValueError(f"task {task.id!r}: its prompt does not fit {self.observation_space} (too many or "
@@ -274,8 +305,8 @@ class PyVisionEnv(gym.Env[Observation, str]):
         return render_transcript(self._episode) if self._episode else "(no episode yet: call reset())"
 
     def close(self) -> None:
-        """Stop the episode's sandbox. Safe to call more than once."""
-        self._close_sandbox()
+        """Release what the episode holds (its sandbox, and whatever the env opened). Safe to call more than once."""
+        self._close_episode()
 
     @property
     def episode(self) -> Episode | None:
@@ -376,6 +407,7 @@ class PyVisionEnv(gym.Env[Observation, str]):
             "family": ep.task.family, "task_id": ep.task.id,
         }
         if at_reset:
+            info["task"] = ep.task
             info["task_public"] = copy.deepcopy(dict(ep.task.public))
             info["question"] = ep.task.question
         if ep.end_reason is not EndReason.NONE:
@@ -383,12 +415,8 @@ class PyVisionEnv(gym.Env[Observation, str]):
             info.update(reward_terms=terms, correct=terms.accuracy >= 1.0, answer_given=ep.answer)
         if self.config.messages_in_info:
             info["messages"] = [m.as_dict() for m in ep.messages]
+        info.update(self._extra_info(ep))
         return info
-
-    def _close_sandbox(self) -> None:
-        sandbox, self._sandbox = self._sandbox, None
-        if sandbox is not None:
-            sandbox.close()
 
     def __getstate__(self) -> dict[str, Any]:
         # A sandbox (a live process) cannot be copied; a copy starts a fresh one and says so on its next call.
@@ -396,5 +424,6 @@ class PyVisionEnv(gym.Env[Observation, str]):
         if state.get("_sandbox") is not None and state.get("_episode") is not None:
             state["_episode"] = dataclasses.replace(state["_episode"], lost_state=True,
                                                     messages=list(state["_episode"].messages))
-        state["_sandbox"] = None
+        for name in self._transient:
+            state[name] = None
         return state

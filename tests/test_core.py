@@ -299,3 +299,50 @@ def test_observations_are_in_the_space(make_env):
     for a in [code("show(image_clue_0)"), "??", answer("1")]:
         obs, *_ = env.step(a)
         assert isinstance(obs, Observation) and obs in env.observation_space
+
+
+class HookedEnv(OneTaskEnv):
+    """Fills every episode hook and records when the base calls it."""
+
+    _transient = (*PyVisionEnv._transient, "resource")
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.log, self.resource = [], None
+
+    def _open_episode(self, task):
+        self.log.append(("open", task.id))
+        self.resource = [task.id]
+
+    def _close_episode(self):
+        super()._close_episode()
+        self.log.append(("close", "sandbox stopped" if self._sandbox is None else "sandbox alive"))
+        self.resource = None
+
+    def _extra_info(self, ep):
+        return {"resource": list(self.resource or [])}
+
+
+def test_base_owns_the_episode_life_and_calls_the_hooks():
+    env = HookedEnv()
+    try:
+        obs, info = env.reset(seed=0)
+        assert env.log == [("close", "sandbox stopped"), ("open", "red-1")]
+        assert info["task"] is TASK and info["resource"] == ["red-1"]  # the host gets the task, not env.episode
+        _, _, _, _, info = env.step(code("print(1)"))
+        assert info["resource"] == ["red-1"] and "task" not in info
+        twin = pickle.loads(pickle.dumps(env))
+        assert twin.resource is None and twin._sandbox is None and env.resource == ["red-1"]
+        env.close()
+        assert env.log[-1] == ("close", "sandbox stopped") and env.resource is None
+    finally:
+        env.close()
+
+
+def test_reset_info_carries_the_generated_task():
+    env = gym.make("PyVision/Counting-Easy-v0")
+    try:
+        _, info = env.reset(options={"index": 3})
+        assert info["task"] == env.unwrapped.family.generate(3) == env.unwrapped.episode.task
+    finally:
+        env.close()

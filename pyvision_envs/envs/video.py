@@ -47,7 +47,10 @@ VIDEO_PRESETS: tuple[EnvPreset, ...] = tuple(_presets())
 
 
 class VideoEnv(PyVisionEnv):
-    """Shared base of the video environments: opens each episode's video and reports what it cost.
+    """Shared base of the video environments: fills the base's episode hooks with the episode's video.
+
+    ``_open_episode`` opens the task's video, ``_close_episode`` releases it (after the base has stopped the
+    sandbox that serves it), ``_extra_info`` reports what the video cost; the life cycle is the base's.
 
     Args:
         frames_up_front: Put this many uniformly sampled frames in the first observation (the "frames up
@@ -68,7 +71,20 @@ class VideoEnv(PyVisionEnv):
         self.video_backend = video_backend
         self._video: Any = None
 
+    _transient = (*PyVisionEnv._transient, "_video")  # a decoder cannot be copied: the copy reopens the file
+
     # ----- hooks of PyVisionEnv -----
+    def _open_episode(self, task: Task) -> None:
+        """Open the task's video (its size and length are in the prompt)."""
+        self._open(task)
+
+    def _close_episode(self) -> None:
+        """Stop the sandbox (it serves the video), then release the video."""
+        super()._close_episode()
+        video, self._video = self._video, None
+        if video is not None:
+            video.close()
+
     def _prompt(self, task: Task) -> Observation:
         """The video prompt (size, frame count, fps; no frames unless ``frames_up_front``)."""
         video = self._open(task)
@@ -89,15 +105,13 @@ class VideoEnv(PyVisionEnv):
         kwargs["video"] = self._open(task)
         return kwargs
 
-    def _info(self, ep: Any, at_reset: bool = False) -> dict[str, Any]:
-        """The base ``info`` plus the video's cost figures (see the class card)."""
-        info = super()._info(ep, at_reset)
+    def _extra_info(self, ep: Any) -> dict[str, Any]:
+        """The video's cost figures (see :class:`VideoTaskEnv`'s card)."""
         video = self._video
-        info["frames_decoded"] = int(video.stats.frames_requested) if video is not None else 0
-        info["frames_shown"] = int(ep.images_shown)
-        info["video_frames"] = int(video.num_frames) if video is not None else 0
-        info["uniform_1fps_visual_tokens"] = self._uniform_1fps_tokens(video)
-        return info
+        return {"frames_decoded": int(video.stats.frames_requested) if video is not None else 0,
+                "frames_shown": int(ep.images_shown),
+                "video_frames": int(video.num_frames) if video is not None else 0,
+                "uniform_1fps_visual_tokens": self._uniform_1fps_tokens(video)}
 
     # ----- helpers -----
     def _open(self, task: Task) -> Any:
@@ -108,7 +122,8 @@ class VideoEnv(PyVisionEnv):
             return self._video
         from pyvision_envs.media import open_video  # lazy: keeps the registry import free of decoders
 
-        self._close_video()
+        if self._video is not None:
+            self._video.close()
         self._video = open_video(task.video.path, backend=self.video_backend)
         return self._video
 
@@ -119,26 +134,6 @@ class VideoEnv(PyVisionEnv):
         frames = max(1, math.ceil(video.num_frames / video.fps)) if video.fps > 0 else video.num_frames
         return int(frames * self.config.visual_token_rule(video.width, video.height))
 
-    def _close_video(self) -> None:
-        video, self._video = self._video, None
-        if video is not None:
-            video.close()
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        """Start an episode (see :class:`~pyvision_envs.core.PyVisionEnv`); the previous video is released."""
-        self._close_sandbox()  # the sandbox holds the previous video: stop it before that video is closed
-        self._close_video()
-        return super().reset(seed=seed, options=options)
-
-    def close(self) -> None:
-        """Stop the sandbox and release the video. Safe to call more than once."""
-        super().close()
-        self._close_video()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
-        state["_video"] = None  # a decoder cannot be copied; the copy reopens the file on first use
-        return state
 
 
 class VideoTaskEnv(FamilyTasks, VideoEnv):
