@@ -34,7 +34,7 @@ _AGENTS: dict[str, AgentFactory] = {}
 _BUILTIN_MODULES = {
     "expert": "agents.experts",
     "guesser": "agents.guesser",
-    "video-expert": "agents.video_experts",
+    "video-expert": "agents.experts",
     "hf": "agents.hf_policy",
     "http": "agents.http_policy",
 }

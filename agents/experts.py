@@ -1,10 +1,10 @@
-"""The scripted expert: solves each synthetic task family by writing protocol code, as a model should.
+"""The scripted expert: solves each synthetic task family, image or video, by writing protocol code.
 
-Turn 1: code (built by :mod:`agents._solvers` from ``info["family"]`` and ``info["task_public"]``, never
-from the answer) that reads the pixels of ``image_clue_0`` in the sandbox, shows what it looked at, and
-prints ``ANSWER: <x>``. Turn 2: the answer read back from the interpreter's text result. When the code
-failed, or the family is unknown (real data), it falls back to the guesser's blind guess. Registered as
-``expert``.
+Turn 1: code (built by :func:`agents.solvers.solver_code` from ``info["family"]`` and ``info["task_public"]``,
+never from the answer) that reads the pixels of ``image_clue_0`` or samples frames of ``video_clue_0`` in the
+sandbox, shows what it looked at, and prints ``ANSWER: <x>``. Turn 2: the answer read back from the
+interpreter's text result. When the code failed, or the family has no solver (real data), it falls back to the
+guesser's blind guess. Registered as ``expert`` (and as ``video-expert``, the name older command lines use).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from agents._solvers import solver_code
 from agents.base import register_agent
 from agents.guesser import answer_turn, blind_guess
+from agents.solvers import FRAME_BUDGET, solver_code
 from pyvision_envs.types import Observation
 
 _ANSWER_LINE = re.compile(r"^ANSWER:\s*(\S[^\n]*?)\s*$", re.MULTILINE)
@@ -43,11 +43,18 @@ def read_answer(text: str) -> str | None:
 class ExpertAgent:
     """Writes pixel-level solver code on turn 1 and answers with its printed result on turn 2.
 
+    Variants override :meth:`_code` (what to run) and :meth:`_read` (how to read the answer back).
+
     Args:
+        show_frames: Images its code shows back to itself: the zoomed region of an image, or up to this
+            many of the video frames it looked at, side by side in one figure (0: none).
+        budget: Largest share of a video's frames its code decodes.
         seed: Seed for the blind fallback guess.
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, show_frames: int = 1, budget: float = FRAME_BUDGET, seed: int = 0) -> None:
+        self.show_frames = int(show_frames)
+        self.budget = float(budget)
         self.rng = random.Random(seed)
         self.family = ""
         self.public: Mapping[str, Any] = {}
@@ -63,7 +70,11 @@ class ExpertAgent:
 
     def _code(self) -> str | None:
         """Solver code for this episode's family (None: no solver, guess blind)."""
-        return solver_code(self.family, self.public)
+        return solver_code(self.family, self.public, show_frames=self.show_frames, budget=self.budget)
+
+    def _read(self, text: str) -> str | None:
+        """The answer the code printed in an interpreter observation (None: it printed none)."""
+        return read_answer(text)
 
     def act(self, observation: Observation, info: Mapping[str, Any]) -> str:
         """Return code on the first turn, then the answer the code printed (or a blind guess)."""
@@ -73,10 +84,11 @@ class ExpertAgent:
             if code is not None:
                 return code_turn(code)
         else:
-            found = read_answer(observation.text)
+            found = self._read(observation.text)
             if found is not None:
                 return answer_turn(found)
         return answer_turn(blind_guess(self.public, self.question, self.rng))
 
 
 register_agent("expert", ExpertAgent)
+register_agent("video-expert", ExpertAgent)  # the video expert's old name: one agent plays both now

@@ -29,11 +29,13 @@ import time
 import numpy as np
 
 import pyvision_envs.tasks.video  # noqa: F401  (registers the families)
+from agents.experts import ExpertAgent
 from agents.guesser import GuesserAgent
-from agents.video_experts import FAMILIES, VideoExpertAgent
 from pyvision_envs.envs.video import VideoTaskEnv
 from pyvision_envs.media import available_backends, open_video
 from pyvision_envs.tasks.base import get_family
+
+FAMILIES = ("video_timing", "video_counting", "video_order", "video_motion", "video_spatial")
 
 
 def play(env, agent, seed):
@@ -63,7 +65,7 @@ def mean(infos, key):
 def family_row(family, difficulty, seeds, accuracy):
     fam = get_family(family, difficulty)
     tasks = [fam.generate(s) for s in seeds]  # render and cache first: timings below exclude generation
-    expert = run(family, difficulty, seeds, VideoExpertAgent())
+    expert = run(family, difficulty, seeds, ExpertAgent())
     with open_video(tasks[0].video.path) as v:
         seconds = v.duration_s
     uniform = run(family, difficulty, seeds, GuesserAgent(seed=1), frames_up_front=math.ceil(seconds))

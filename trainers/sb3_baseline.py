@@ -6,7 +6,7 @@ r"""A stable-baselines3 baseline: PPO choosing among a fixed menu of canned turn
 ========================  ================================================================================
 action                    the turn sent to the PyVision environment
 ========================  ================================================================================
-``0`` run expert program  the scripted expert's program for this task (``agents._solvers.solver_code``: it
+``0`` run expert program  the scripted expert's program for this task (``agents.solvers.solver_code``: it
                           reads the pixels and prints ``ANSWER: x``)
 ``1`` run probe program   ``print(image_clue_0.size)``: a tool call that runs fine and tells nothing
 ``2 + j`` answer ``j``    ``<answer>\boxed{a_j}</answer>`` with ``a_j`` the j-th answer of a fixed answer menu
@@ -39,9 +39,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from agents._solvers import solver_code
 from agents.experts import code_turn
 from agents.guesser import answer_turn
+from agents.solvers import solver_code
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PROBE_PROGRAM = "print(image_clue_0.size)"

@@ -121,3 +121,10 @@ def test_read_answer_takes_the_last_answer_line_only():
     assert read_answer("x\nANSWER: 3\nmore\nANSWER: C\n") == "C"
     assert read_answer("the ANSWER: 3 is inline") is None
     assert read_answer("") is None
+
+
+def test_one_expert_hides_its_figures_on_images_too():
+    task = get_family("visual_search", "easy").generate(0)
+    score, calls, figures, _ = run_episode(ExpertAgent(show_frames=0), task)
+    assert score == 1.0 and calls == 1 and figures == 0
+    assert run_episode(ExpertAgent(), task)[2] == 1

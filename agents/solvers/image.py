@@ -1,17 +1,15 @@
-"""Protocol code the scripted expert writes, one builder per task family.
+"""Solver code for the image families: one builder per family, named in :mod:`pyvision_envs.catalog`.
 
 Each builder turns a task's public facts into Python source for the sandbox. The source reads only the
-pixels of ``image_clue_0``, prints how it got there, shows the region it looked at where that helps, and
-ends with a line ``ANSWER: <x>`` that the expert reads back on its next turn. Sandbox rules apply: only
-allowed imports, no names starting with ``_``, no file I/O.
+pixels of ``image_clue_0``, prints how it got there, shows the region it looked at where that helps (unless
+``show_frames`` is 0), and ends with a line ``ANSWER: <x>`` that the expert reads back on its next turn.
+Sandbox rules apply: only allowed imports, no names starting with ``_``, no file I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 PRELUDE = '''import numpy as np
 arr = np.asarray(image_clue_0.convert("RGB"))
@@ -77,14 +75,16 @@ def zoom(pts, pad=60):
 '''
 
 
-def _visual_search(p: Mapping[str, Any]) -> str:
-    return f'''
+def visual_search(p: Mapping[str, Any], show_frames: int = 1, budget: float = 1.0) -> str:
+    """Solver code for a ``visual_search`` task with public facts ``p`` (``budget`` is unused: one image)."""
+    return PRELUDE + f'''
 CHOICES = {list(p["choices"])!r}
 pts = find({list(p["target_color"])!r})
 print("pixels of the target colour:", len(pts))
 cy, cx = centre(pts)
 view, box = zoom(pts)
-show(view)  # the target, enlarged: a PIL image shown directly (a first matplotlib figure costs ~0.3 s)
+if {int(show_frames)} > 0:
+    show(view)  # the target, enlarged: a PIL image shown directly (a first matplotlib figure costs ~0.3 s)
 if {p["question_type"]!r} == "shape":
     label = classify(pts)
 else:
@@ -94,8 +94,9 @@ print("ANSWER: " + "ABCDEFGH"[CHOICES.index(label)])
 '''
 
 
-def _counting(p: Mapping[str, Any]) -> str:
-    return f'''
+def counting(p: Mapping[str, Any], show_frames: int = 1, budget: float = 1.0) -> str:
+    """Solver code for a ``counting`` task with public facts ``p`` (``budget`` is unused: one image)."""
+    return PRELUDE + f'''
 import collections
 blobs = components(find({list(p["target_color"])!r}))
 kinds = collections.Counter(classify(b) for b in blobs)
@@ -104,9 +105,10 @@ print("ANSWER: " + str(kinds[{p["target_shape"]!r}]))
 '''
 
 
-def _spatial(p: Mapping[str, Any]) -> str:
+def spatial(p: Mapping[str, Any], show_frames: int = 1, budget: float = 1.0) -> str:
+    """Solver code for a ``spatial`` task with public facts ``p`` (``budget`` is unused: one image)."""
     objs = [(list(o["color"]), o["shape"]) for o in p["objects"]]
-    return f'''
+    return PRELUDE + f'''
 CHOICES = {list(p["choices"])!r}
 found = []
 for rgb, shape in {objs!r}:
@@ -118,7 +120,8 @@ views = [zoom(blob)[0] for blob in found]
 both = Image.new("RGB", (views[0].width + views[1].width + 12, max(v.height for v in views)), (255, 255, 255))
 both.paste(views[0], (0, 0))
 both.paste(views[1], (views[0].width + 12, 0))
-show(both)  # the two objects side by side, enlarged
+if {int(show_frames)} > 0:
+    show(both)  # the two objects side by side, enlarged
 (ya, xa), (yb, xb) = centre(found[0]), centre(found[1])
 label = ("above" if ya < yb else "below") + " and to the " + ("left" if xa < xb else "right") + " of"
 print("the first object is", label, "the second")
@@ -126,8 +129,9 @@ print("ANSWER: " + "ABCD"[CHOICES.index(label)])
 '''
 
 
-def _maze(p: Mapping[str, Any]) -> str:
-    return f'''
+def maze(p: Mapping[str, Any], show_frames: int = 1, budget: float = 1.0) -> str:
+    """Solver code for a ``maze`` task with public facts ``p`` (``budget`` is unused: one image)."""
+    return PRELUDE + f'''
 from collections import deque
 ROWS, COLS = {int(p["rows"])}, {int(p["cols"])}
 wall = packed == 0
@@ -165,7 +169,8 @@ print("ANSWER: " + "ABCD"[reach.index(True) if True in reach else 0])
 '''
 
 
-def _measurement(p: Mapping[str, Any]) -> str:
+def measurement(p: Mapping[str, Any], show_frames: int = 1, budget: float = 1.0) -> str:
+    """Solver code for a ``measurement`` task with public facts ``p`` (``budget`` is unused: one image)."""
     head = '''
 import math
 
@@ -180,7 +185,7 @@ def axis_ends(pts):
 '''
     qtype = p["question_type"]
     if qtype == "longest":
-        return head + f'''
+        return PRELUDE + head + f'''
 lengths = []
 for rgb in {[list(c) for c in p["colors"]]!r}:
     a, b = axis_ends(find(rgb))
@@ -189,7 +194,7 @@ print("segment lengths in pixels:", [round(v, 1) for v in lengths])
 print("ANSWER: " + "ABCDEFGH"[int(np.argmax(lengths))])
 '''
     if qtype == "angle":
-        return head + f'''
+        return PRELUDE + head + f'''
 (a1, a2), (b1, b2) = [axis_ends(find(rgb)) for rgb in {[list(c) for c in p["ray_colors"]]!r}]
 pairs = [(np.hypot(*(u - v)), u, v, fu, fv) for u, fu in ((a1, a2), (a2, a1)) for v, fv in ((b1, b2), (b2, b1))]
 gap, u, v, fu, fv = min(pairs, key=lambda t: t[0])
@@ -200,7 +205,7 @@ angle = math.degrees(math.acos(max(-1.0, min(1.0, cosang))))
 print(f"vertex at x={{vertex[0]:.1f}}, y={{vertex[1]:.1f}}; angle {{angle:.2f}} degrees")
 print("ANSWER: " + str(round(angle)))
 '''
-    return head + f'''
+    return PRELUDE + head + f'''
 bar = find({list(p["bar_color"])!r})
 bar_px = int(np.ptp(bar[:, 1])) + 1
 c1, c2 = [centre(find(rgb)) for rgb in {[list(c) for c in p["dot_colors"]]!r}]
@@ -210,8 +215,9 @@ print("ANSWER: " + str(round(dist)))
 '''
 
 
-def _chart(p: Mapping[str, Any]) -> str:
-    return f'''
+def chart(p: Mapping[str, Any], show_frames: int = 1, budget: float = 1.0) -> str:
+    """Solver code for a ``chart`` task with public facts ``p`` (``budget`` is unused: one image)."""
+    return PRELUDE + f'''
 CATS = {list(p["categories"])!r}
 ASKED = {list(p["asked"])!r}
 plot = find({list(p["plot_color"])!r})
@@ -240,31 +246,3 @@ else:
     print("ANSWER: " + "ABCDEFGHIJKL"[best])
 '''
 
-
-SOLVERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "visual_search": _visual_search,
-    "counting": _counting,
-    "spatial": _spatial,
-    "maze": _maze,
-    "measurement": _measurement,
-    "chart": _chart,
-}
-
-
-def solver_code(family: str, public: Mapping[str, Any]) -> str | None:
-    """Sandbox code that solves a task of ``family`` from its public facts, or ``None`` if unknown."""
-    builder = SOLVERS.get(family)
-    if builder is None and family.startswith("video_"):
-        from agents import video_experts  # the video solvers sample frames on demand
-
-        if family in video_experts.FAMILIES:
-            try:
-                return video_experts.expert_code(family, public)
-            except (KeyError, TypeError, ValueError):
-                return None
-    if builder is None:
-        return None
-    try:
-        return PRELUDE + builder(public)
-    except (KeyError, TypeError, ValueError):  # public facts missing or malformed: no code, guess instead
-        return None

@@ -12,20 +12,18 @@ programs (about 180 and 210 tokens) that share their first lines:
 It then answers with the printed word, which the ``choice`` grader accepts as the option's text. So the policy
 must pick the program that fits the question, write it without a slip, and copy the tool's answer: the answer
 always comes from reading the tool output. Other families get a blind guess (as the ``expert`` does when it has
-no program). It is the ``short-expert`` plug-in (the ``pyvision_rl.agents`` entry point in ``pyproject.toml``):
+no program). It is a variant of :class:`~agents.experts.ExpertAgent` (its own programs and answer reading),
+registered as the ``short-expert`` plug-in (the ``pyvision_rl.agents`` entry point in ``pyproject.toml``):
 ``record_episodes(..., agent="short-expert")``, ``--agent short-expert`` on any command line.
 """
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from agents.experts import code_turn
-from agents.guesser import answer_turn, blind_guess
-from pyvision_envs.types import Observation
+from agents.experts import ExpertAgent
 
 KEY_COLORS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240),
               (240, 50, 230), (255, 225, 25), (170, 255, 60), (150, 90, 20))
@@ -56,7 +54,7 @@ def program(public: Mapping[str, Any]) -> str | None:
     return None
 
 
-class ShortExpert:
+class ShortExpert(ExpertAgent):
     """Turn 1: the short program for the question; turn 2: the word it printed (else a blind guess).
 
     Args:
@@ -64,27 +62,11 @@ class ShortExpert:
     """
 
     def __init__(self, seed: int = 0) -> None:
-        self.rng = random.Random(seed)
-        self.public: Mapping[str, Any] = {}
-        self.family = ""
-        self.question = ""
-        self.turn = 0
+        super().__init__(show_frames=0, seed=seed)
 
-    def reset(self, observation: Observation, info: Mapping[str, Any]) -> None:
-        """Start an episode."""
-        self.public = info.get("task_public") or {}
-        self.family = str(info.get("family") or "")
-        self.question = observation.text
-        self.turn = 0
+    def _code(self) -> str | None:
+        return program(self.public) if self.family == "visual_search" else None
 
-    def act(self, observation: Observation, info: Mapping[str, Any]) -> str:
-        """Return the program on the first turn, then the answer it printed."""
-        self.turn += 1
-        code = program(self.public) if self.family == "visual_search" else None
-        if self.turn == 1 and code is not None:
-            return code_turn(code)
-        found = _RESULT.findall(observation.text or "")
-        if self.turn > 1 and found and "Error" not in found[-1]:
-            return answer_turn(found[-1])
-        return answer_turn(blind_guess(self.public, self.question, self.rng))
-
+    def _read(self, text: str) -> str | None:
+        found = _RESULT.findall(text or "")
+        return found[-1] if found and "Error" not in found[-1] else None

@@ -1,6 +1,6 @@
-r"""Scripted experts for the synthetic video families: protocol code that samples frames on demand.
+r"""Solver code for the video families: protocol code that samples frames on demand.
 
-The expert never sees frames up front. In its first turn it writes Python that runs in the sandbox and reads
+One builder per family, named in :mod:`pyvision_envs.catalog`. The expert never sees frames up front. In its first turn it writes Python that runs in the sandbox and reads
 frames through ``video_clue_0.get_batch([...])``, looking at no more than a tenth of them:
 
 * ``video_timing``: binary search for the first frame that shows the target colour (presence is monotone);
@@ -22,10 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agents.base import register_agent
-from agents.experts import ExpertAgent
-
-FAMILIES = ("video_timing", "video_counting", "video_order", "video_motion", "video_spatial")
 FRAME_BUDGET = 0.10
 """The largest share of a video's frames an expert may decode."""
 
@@ -203,24 +199,9 @@ if {show} > 0 and KEY:
 print("ANSWER:", ANSWER)
 """
 
-_BODIES = {"video_timing": (_TIMING, "len(looked)"), "video_counting": (_COUNTING, "len(idx)"),
-           "video_order": (_ORDER, "len(idx)"), "video_motion": (_MOTION, "len(idx)"),
-           "video_spatial": (_SPATIAL, "len(idx)")}
 
-
-def expert_code(family: str, public: Mapping[str, Any], show_frames: int = 1, budget: float = FRAME_BUDGET) -> str:
-    """The sandbox code the expert runs for a task of ``family`` with these public facts.
-
-    Args:
-        family: One of :data:`FAMILIES`.
-        public: The task's public facts (``info["task_public"]``).
-        show_frames: How many of the frames it looked at to show (side by side, as one figure); 0 for none.
-        budget: Largest share of the frames to decode.
-
-    Raises:
-        KeyError: ``family`` has no expert.
-    """
-    body, looked = _BODIES[family]
+def _program(body: str, looked: str, public: Mapping[str, Any], show_frames: int, budget: float) -> str:
+    """Prelude, the family's body with the public facts filled in, and the tail that shows and answers."""
     facts = {
         "target_color": list(public.get("target_color", [])),
         "choices": list(public.get("choices", [])),
@@ -233,32 +214,26 @@ def expert_code(family: str, public: Mapping[str, Any], show_frames: int = 1, bu
             + _TAIL.format(looked=looked, show=int(show_frames))).strip() + "\n"
 
 
-class VideoExpertAgent(ExpertAgent):
-    """The scripted expert for the video families (agent name ``video-expert``).
-
-    Turn 1: protocol code (see :func:`expert_code`). Turn 2: the printed answer, boxed. If the code failed or
-    the family is not one it knows (real data), it answers like the guesser (a blind guess). The ``expert``
-    agent plays video families with the same code at the default settings.
-
-    Args:
-        show_frames: Frames to show back to itself in the code's one figure (0: none).
-        budget: Largest share of the frames its code decodes.
-        seed: Seed of the blind fallback guess.
-    """
-
-    def __init__(self, show_frames: int = 1, budget: float = FRAME_BUDGET, seed: int = 0) -> None:
-        super().__init__(seed=seed)
-        self.show_frames = int(show_frames)
-        self.budget = float(budget)
-
-    def _code(self) -> str | None:
-        if self.family not in _BODIES:
-            return None
-        return expert_code(self.family, self.public, self.show_frames, self.budget)
+def timing(public: Mapping[str, Any], show_frames: int = 1, budget: float = FRAME_BUDGET) -> str:
+    """Binary search for the first frame that shows the target colour."""
+    return _program(_TIMING, "len(looked)", public, show_frames, budget)
 
 
-def _make(**kwargs: Any) -> VideoExpertAgent:
-    return VideoExpertAgent(**kwargs)
+def counting(public: Mapping[str, Any], show_frames: int = 1, budget: float = FRAME_BUDGET) -> str:
+    """One frame per second; count the lamp's off-to-on changes."""
+    return _program(_COUNTING, "len(idx)", public, show_frames, budget)
 
 
-register_agent("video-expert", _make)
+def order(public: Mapping[str, Any], show_frames: int = 1, budget: float = FRAME_BUDGET) -> str:
+    """One frame per second; sort the shapes by the first sample that shows each."""
+    return _program(_ORDER, "len(idx)", public, show_frames, budget)
+
+
+def motion(public: Mapping[str, Any], show_frames: int = 1, budget: float = FRAME_BUDGET) -> str:
+    """The target's centroid over a spread of frames, matched against the options' directions."""
+    return _program(_MOTION, "len(idx)", public, show_frames, budget)
+
+
+def spatial(public: Mapping[str, Any], show_frames: int = 1, budget: float = FRAME_BUDGET) -> str:
+    """Camera shift between samples, object positions in room pixels, then the asked quantity."""
+    return _program(_SPATIAL, "len(idx)", public, show_frames, budget)
