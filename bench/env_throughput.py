@@ -22,9 +22,10 @@ import gymnasium as gym
 import agents.experts  # noqa: F401  (registers "expert")
 import pyvision_envs  # noqa: F401  (registers the ids)
 from agents.base import make_agent
+from pyvision_envs.catalog import FAMILIES
 from pyvision_envs.eval import unbatch_info
 from pyvision_envs.protocol import Code, parse_action
-from pyvision_envs.registration import DIFFICULTY_SUFFIXES, IMAGE_FAMILIES
+from pyvision_envs.registration import DIFFICULTY_SUFFIXES
 from pyvision_envs.sandbox import Sandbox
 from pyvision_envs.tasks import get_family
 
@@ -138,7 +139,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1000)
     args = parser.parse_args()
     rows = []
-    for name, family, _ in IMAGE_FAMILIES:
+    for name, family in [(f.stem, f.name) for f in FAMILIES if f.modality == "image"]:
         if args.families and family not in args.families:
             continue
         eid = env_id(name, args.difficulty)

@@ -28,14 +28,14 @@ import time
 
 import numpy as np
 
-import pyvision_envs.tasks.video  # noqa: F401  (registers the families)
 from agents.experts import ExpertAgent
 from agents.guesser import GuesserAgent
+from pyvision_envs import catalog
 from pyvision_envs.envs.video import VideoTaskEnv
 from pyvision_envs.media import available_backends, open_video
 from pyvision_envs.tasks.base import get_family
 
-FAMILIES = ("video_timing", "video_counting", "video_order", "video_motion", "video_spatial")
+FAMILIES = [f.name for f in catalog.FAMILIES if f.modality == "video"]
 
 
 def play(env, agent, seed):

@@ -1,24 +1,22 @@
-"""The Gymnasium ids of the suite, generated from small tables of presets.
+"""The Gymnasium ids of the suite, generated from :mod:`pyvision_envs.catalog` (one row per task family).
 
 Ids (``pyvision-rl list`` prints them):
 
-* ``PyVision/<Family>-v0``: a procedural image family at medium difficulty; ``PyVision/<Family>-Easy-v0``
-  and ``PyVision/<Family>-Hard-v0`` are the same environment class with ``difficulty="easy"`` / ``"hard"``
-  (variants are keyword arguments of one class, never copied code). Any keyword of ``gym.make`` overrides a
-  preset (``gym.make("PyVision/Counting-v0", max_turns=30)``).
-* ``PyVision/ImageQA-v0``: a local image dataset, ``gym.make("PyVision/ImageQA-v0", data_path=...)``.
-* Video ids (``PyVision/Video<Family>-v0``) come from ``VIDEO_PRESETS`` in ``pyvision_envs/envs/video.py``,
-  registered by the same function. That module must stay cheap to import (no decoding libraries at module
-  level), because ``import pyvision_envs`` reads the table.
+* ``PyVision/<Stem>-v0``: a procedural family at medium difficulty; ``PyVision/<Stem>-Easy-v0`` and
+  ``PyVision/<Stem>-Hard-v0`` are the same environment class with ``difficulty="easy"`` / ``"hard"``
+  (variants are keyword arguments of one class, never copied code). Image families are played by
+  ``ImageTaskEnv``, video families (``PyVision/Video<Family>-v0``) by ``VideoTaskEnv``. Any keyword of
+  ``gym.make`` overrides a preset (``gym.make("PyVision/Counting-v0", max_turns=30)``).
+* ``PyVision/ImageQA-v0`` and ``PyVision/VideoQA-v0``: local datasets,
+  ``gym.make("PyVision/ImageQA-v0", data_path=...)``.
 
 Entry points are ``"module:Class"`` strings, so nothing heavy is imported until ``gym.make``.
 
-To add a family: add a row to ``IMAGE_FAMILIES`` (id name, task-family name). ``tests/test_registration.py``
-fails while a registered image family has no row.
+To add a family: add its row to :data:`pyvision_envs.catalog.FAMILIES`; its three ids follow.
 
 Vector envs: ``gym.make_vec(id, num_envs=n)`` works as is (sync). Async needs
 ``vectorization_mode="async", vector_kwargs={"shared_memory": False}``, because observations are text and
-images of varying size, which Gymnasium cannot place in shared memory.
+images of varying size, which have no fixed-size shared-memory layout; without it the error says so.
 """
 
 from __future__ import annotations
@@ -28,9 +26,9 @@ from typing import Any
 
 import gymnasium as gym
 
+from pyvision_envs import catalog
+
 NAMESPACE = "PyVision"
-IMAGE_ENTRY_POINT = "pyvision_envs.envs.image:ImageTaskEnv"
-IMAGE_QA_ENTRY_POINT = "pyvision_envs.envs.image:ImageQAEnv"
 
 
 @dataclass(frozen=True)
@@ -59,47 +57,28 @@ class EnvPreset:
         return f"{NAMESPACE}/{self.name}-v{self.version}"
 
 
-IMAGE_FAMILIES: tuple[tuple[str, str, str], ...] = (
-    ("VisualSearch", "visual_search", "find a small target in a large cluttered canvas (crop and zoom)"),
-    ("Counting", "counting", "count objects of one colour and shape among distractors"),
-    ("Chart", "chart", "read a value, a difference or an extremum from a bar or line chart"),
-    ("Measurement", "measurement", "compare lengths, angles or distances"),
-    ("Spatial", "spatial", "the relation between two small, far-apart objects"),
-    ("Maze", "maze", "which marked cell is reachable from the start"),
-)
-"""(id name, task-family name, description) of every procedural image family."""
-
 DIFFICULTY_SUFFIXES: tuple[tuple[str, str], ...] = (("", "medium"), ("-Easy", "easy"), ("-Hard", "hard"))
 """(id suffix, difficulty): the default id is medium."""
 
 
-def image_presets() -> list[EnvPreset]:
-    """Presets of the image families (every difficulty) and of ``ImageQA``."""
-    rows = [
-        EnvPreset(name=f"{name}{suffix}", entry_point=IMAGE_ENTRY_POINT,
-                  kwargs={"family": family, "difficulty": difficulty}, description=f"{desc} ({difficulty})")
-        for name, family, desc in IMAGE_FAMILIES
-        for suffix, difficulty in DIFFICULTY_SUFFIXES
-    ]
-    rows.append(EnvPreset(name="ImageQA", entry_point=IMAGE_QA_ENTRY_POINT, needs=("data_path",),
-                          description="questions from a local image dataset (PyVision-RL JSON/JSONL, V*, HRBench TSV)"))
-    return rows
-
-
-def video_presets() -> list[EnvPreset]:
-    """Presets of the video environments (owned by ``pyvision_envs/envs/video.py``), empty until it exists."""
-    try:
-        from pyvision_envs.envs.video import VIDEO_PRESETS
-    except ImportError as exc:
-        if exc.name not in ("pyvision_envs.envs.video",):
-            raise  # the module exists but is broken: say so rather than hide its ids
-        return []
-    return list(VIDEO_PRESETS)
+def family_presets(family: catalog.Family) -> list[EnvPreset]:
+    """The ids of one catalog family, at every difficulty."""
+    return [EnvPreset(name=f"{family.stem}{suffix}", entry_point=catalog.FAMILY_ENVS[family.modality],
+                      kwargs={"family": family.name, "difficulty": difficulty},
+                      description=f"{family.description} ({difficulty})")
+            for suffix, difficulty in DIFFICULTY_SUFFIXES]
 
 
 def all_presets() -> list[EnvPreset]:
-    """Every preset this package registers, in listing order."""
-    return image_presets() + video_presets()
+    """Every preset this package registers, in listing order: per modality, its families, then its dataset."""
+    rows = []
+    for modality in catalog.MODALITIES:
+        for family in catalog.FAMILIES:
+            if family.modality == modality:
+                rows.extend(family_presets(family))
+        rows.extend(EnvPreset(name=d.stem, entry_point=d.entry_point, needs=("data_path",), description=d.description)
+                    for d in catalog.DATASETS if d.modality == modality)
+    return rows
 
 
 def register_envs() -> list[str]:

@@ -6,19 +6,19 @@ import gymnasium as gym
 import pytest
 
 import pyvision_envs
-from pyvision_envs import registration
-from pyvision_envs.registration import IMAGE_FAMILIES, EnvPreset, all_presets, env_ids, register_envs
+from pyvision_envs import catalog
+from pyvision_envs.registration import EnvPreset, all_presets, env_ids, register_envs
 
 
-def test_every_image_family_has_ids_at_every_difficulty():
-    from pyvision_envs.tasks import family_names, get_family
-
-    image_families = {n for n in family_names() if get_family(n).modality == "image"}
-    assert {family for _, family, _ in IMAGE_FAMILIES} == image_families
-    ids = set(env_ids())
-    for name, _, _ in IMAGE_FAMILIES:
-        assert {f"PyVision/{name}-v0", f"PyVision/{name}-Easy-v0", f"PyVision/{name}-Hard-v0"} <= ids
-    assert "PyVision/ImageQA-v0" in ids
+def test_every_catalog_family_has_ids_at_every_difficulty_and_nothing_else_is_registered():
+    expected = ["PyVision/ImageQA-v0", "PyVision/VideoQA-v0"]
+    for family in catalog.FAMILIES:
+        expected += [f"PyVision/{family.stem}{s}-v0" for s in ("", "-Easy", "-Hard")]
+        spec = gym.spec(f"PyVision/{family.stem}-Hard-v0")
+        assert spec.entry_point == catalog.FAMILY_ENVS[family.modality]
+        assert spec.kwargs == {"family": family.name, "difficulty": "hard"}
+    assert sorted(env_ids()) == sorted(expected)
+    assert sorted(i for i in gym.registry if i.startswith("PyVision/")) == sorted(expected)
 
 
 def test_ids_are_registered_with_lazy_string_entry_points():
@@ -43,7 +43,7 @@ def test_preset_ids():
 def test_import_is_cheap():
     probe = ("import sys, pyvision_envs, gymnasium as gym; "
              "heavy = [m for m in ('torch', 'transformers', 'matplotlib', 'decord', 'av', 'pyvision_envs.sandbox', "
-             "'pyvision_envs.tasks', 'pyvision_envs.rewards', 'agents') if m in sys.modules]; "
+             "'pyvision_envs.tasks', 'pyvision_envs.rewards', 'pyvision_envs.envs', 'agents') if m in sys.modules]; "
              "assert not heavy, heavy; assert 'PyVision/Counting-v0' in gym.registry; print('ok')")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
@@ -72,8 +72,8 @@ def test_make_errors_are_actionable():
         gym.make("PyVision/Countin-v0")
 
 
-def test_video_rows_join_the_same_table():
-    # The video engineer's rows come from pyvision_envs/envs/video.py; until it exists the table is empty.
-    rows = registration.video_presets()
-    assert all(isinstance(r, EnvPreset) and r.name.startswith("Video") for r in rows)
-    assert [r.id for r in rows] == env_ids()[len(registration.image_presets()):]
+def test_ids_keep_their_listing_order():
+    ids = env_ids()
+    assert ids[:3] == ["PyVision/VisualSearch-v0", "PyVision/VisualSearch-Easy-v0", "PyVision/VisualSearch-Hard-v0"]
+    assert ids.index("PyVision/ImageQA-v0") == 18 and ids[19] == "PyVision/VideoTiming-v0"
+    assert ids[-1] == "PyVision/VideoQA-v0" and len(ids) == 3 * len(catalog.FAMILIES) + 2

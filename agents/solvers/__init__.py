@@ -1,6 +1,7 @@
 """Solver code for the synthetic task families: what the scripted expert writes in its code turn.
 
-:func:`solver_code` finds a family's builder and returns sandbox code that reads only the task's media and
+:func:`solver_code` finds a family's builder through its row in :mod:`pyvision_envs.catalog` (imported on
+first use, like a generator) and returns sandbox code that reads only the task's media and
 public facts and prints ``ANSWER: <x>``. Image builders are in :mod:`agents.solvers.image`, video builders
 (which sample frames on demand) in :mod:`agents.solvers.video`.
 """
@@ -10,17 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agents.solvers import image, video
-from agents.solvers.video import FRAME_BUDGET
+from pyvision_envs import catalog
 
 __all__ = ["FRAME_BUDGET", "solver_code"]
 
-_BUILDERS = {
-    "visual_search": image.visual_search, "counting": image.counting, "chart": image.chart,
-    "measurement": image.measurement, "spatial": image.spatial, "maze": image.maze,
-    "video_timing": video.timing, "video_counting": video.counting, "video_order": video.order,
-    "video_motion": video.motion, "video_spatial": video.spatial,
-}
+FRAME_BUDGET = 0.10
+"""The largest share of a video's frames the expert's code may decode."""
 
 
 def solver_code(family: str, public: Mapping[str, Any], show_frames: int = 1,
@@ -33,8 +29,9 @@ def solver_code(family: str, public: Mapping[str, Any], show_frames: int = 1,
         show_frames: Images the code shows back (a zoomed region, or frames side by side); 0 for none.
         budget: Largest share of a video's frames the code decodes.
     """
-    builder = _BUILDERS.get(family)
-    if builder is None:
+    try:
+        builder = catalog.load(catalog.family(family).solver)
+    except KeyError:  # real data, or a plug-in family without a solver
         return None
     try:
         return builder(public, show_frames=show_frames, budget=budget)

@@ -22,8 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-FRAME_BUDGET = 0.10
-"""The largest share of a video's frames an expert may decode."""
+from agents.solvers import FRAME_BUDGET
 
 _PRELUDE = """
 import math

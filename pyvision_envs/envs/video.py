@@ -1,7 +1,7 @@
 r"""Video environments (PyVision-Video): the model samples the frames it needs through code.
 
-``VIDEO_PRESETS`` is the table of ids that :mod:`pyvision_envs.registration` registers. This module imports no
-decoding library at import time (``pyvision_envs.media`` is imported when an episode opens its video).
+Their ids come from the video rows of :mod:`pyvision_envs.catalog`. This module imports no decoding library at
+import time (``pyvision_envs.media`` is imported when an episode opens its video).
 """
 
 from __future__ import annotations
@@ -15,35 +15,7 @@ from PIL import Image
 from pyvision_envs.core import PyVisionEnv
 from pyvision_envs.envs.task_sources import DatasetTasks, FamilyTasks
 from pyvision_envs.protocol import video_prompt
-from pyvision_envs.registration import DIFFICULTY_SUFFIXES, EnvPreset
 from pyvision_envs.types import Observation, Task
-
-TASK_ENTRY_POINT = "pyvision_envs.envs.video:VideoTaskEnv"
-QA_ENTRY_POINT = "pyvision_envs.envs.video:VideoQAEnv"
-
-VIDEO_FAMILIES: tuple[tuple[str, str, str], ...] = (
-    ("VideoTiming", "video_timing", "when a shape first appears, in seconds (binary search over frames)"),
-    ("VideoCounting", "video_counting", "how many times a lamp flashes (sparse sampling over time)"),
-    ("VideoOrder", "video_order", "the order in which shapes first appear"),
-    ("VideoMotion", "video_motion", "the direction (or two-leg path) of a moving ball"),
-    ("VideoSpatial", "video_spatial", "counts, distances, room size, direction under a panning camera (VSI-like)"),
-)
-"""(id name, task-family name, description) of every procedural video family."""
-
-
-def _presets() -> list[EnvPreset]:
-    rows = [
-        EnvPreset(name=f"{name}{suffix}", entry_point=TASK_ENTRY_POINT,
-                  kwargs={"family": family, "difficulty": difficulty}, description=f"{desc} ({difficulty})")
-        for name, family, desc in VIDEO_FAMILIES
-        for suffix, difficulty in DIFFICULTY_SUFFIXES
-    ]
-    rows.append(EnvPreset(name="VideoQA", entry_point=QA_ENTRY_POINT, needs=("data_path",),
-                          description="questions from a local video dataset (PyVision-RL records, VSI-Bench JSON)"))
-    return rows
-
-
-VIDEO_PRESETS: tuple[EnvPreset, ...] = tuple(_presets())
 
 
 class VideoEnv(PyVisionEnv):

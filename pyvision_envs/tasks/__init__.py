@@ -1,12 +1,18 @@
 """Synthetic task families and dataset loaders.
 
-Importing this package registers every image family (``chart``, ``counting``, ``maze``, ``measurement``,
-``spatial``, ``visual_search``), so ``get_family(name, difficulty)`` works afterwards. Real data is read
-with :func:`load_dataset` (PyVision-RL records, V*-Bench folders, HRBench TSV).
+The families are rows of :mod:`pyvision_envs.catalog`; ``get_family(name, difficulty)`` imports a family's
+generator on first use, so importing this package draws nothing. Real data is read with :func:`load_dataset`
+(PyVision-RL records, V*-Bench folders, HRBench TSV).
 """
 
-from pyvision_envs.tasks import chart, counting, maze, measurement, spatial, visual_search  # noqa: F401  (registers the families)
-from pyvision_envs.tasks.base import DIFFICULTIES, TaskFamily, family_names, get_family, register_family
+from pyvision_envs.tasks.base import (
+    DIFFICULTIES,
+    TaskFamily,
+    family_class,
+    family_names,
+    get_family,
+    register_family,
+)
 from pyvision_envs.tasks.loaders import DatasetError, DatasetWarning, TaskDataset, load_dataset
 
 __all__ = [
@@ -15,6 +21,7 @@ __all__ = [
     "DatasetWarning",
     "TaskDataset",
     "TaskFamily",
+    "family_class",
     "family_names",
     "get_family",
     "load_dataset",

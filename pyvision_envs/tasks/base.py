@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from typing import ClassVar
 
+from pyvision_envs import catalog
 from pyvision_envs.names import unknown_name
 from pyvision_envs.types import Task
 
@@ -36,26 +37,37 @@ class TaskFamily(abc.ABC):
         """Expected accuracy of an agent that guesses without looking (for guesser checks)."""
 
 
-_FAMILIES: dict[str, type[TaskFamily]] = {}
+_PLUGINS: dict[str, type[TaskFamily]] = {}
+"""Families added at run time with :func:`register_family` (the built-in ones are rows of the catalog)."""
 
 
 def register_family(cls: type[TaskFamily]) -> type[TaskFamily]:
-    """Class decorator adding a family to the registry under ``cls.name``."""
-    if cls.name in _FAMILIES and _FAMILIES[cls.name] is not cls:
-        raise ValueError(f"task family {cls.name!r} is already registered by {_FAMILIES[cls.name]!r}")
-    _FAMILIES[cls.name] = cls
+    """Class decorator adding a family outside :mod:`pyvision_envs.catalog` (a plug-in) under ``cls.name``."""
+    taken = cls.name in {f.name for f in catalog.FAMILIES} or _PLUGINS.get(cls.name, cls) is not cls
+    if taken:
+        raise ValueError(f"task family {cls.name!r} is already registered; pick another name")
+    _PLUGINS[cls.name] = cls
     return cls
 
 
+def family_class(name: str) -> type[TaskFamily]:
+    """The generator class of family ``name``, imported from its catalog entry point on first use.
+
+    Raises:
+        KeyError: Unknown family, with a "did you mean" hint.
+    """
+    if name in _PLUGINS:
+        return _PLUGINS[name]
+    if name not in {f.name for f in catalog.FAMILIES}:
+        raise KeyError(unknown_name("task family", name, family_names()))
+    return catalog.load(catalog.family(name).generator)
+
+
 def get_family(name: str, difficulty: str = "medium") -> TaskFamily:
-    """Instantiate a registered family by name, with a "did you mean" hint for typos."""
-    if name not in _FAMILIES and name.startswith("video_"):
-        import pyvision_envs.tasks.video  # noqa: F401 - registers the video families (imports the media stack)
-    if name not in _FAMILIES:
-        raise KeyError(unknown_name("task family", name, _FAMILIES))
-    return _FAMILIES[name](difficulty=difficulty)
+    """Instantiate a family by name (lazily imported, as Gymnasium entry points are), at ``difficulty``."""
+    return family_class(name)(difficulty=difficulty)
 
 
 def family_names() -> list[str]:
-    """Names of all registered families."""
-    return sorted(_FAMILIES)
+    """Names of all families: the catalog's and any registered at run time."""
+    return sorted({f.name for f in catalog.FAMILIES} | set(_PLUGINS))

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import TaskFamily, register_family
+from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 
 PLOT_COLOR = (248, 248, 232)
@@ -65,7 +65,6 @@ def _render(kind: str, names: list, values: list, size: tuple, ymax: int) -> Ima
     return Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy(), "RGB")
 
 
-@register_family
 class Chart(TaskFamily):
     """Read a value, a difference or the extremum off a bar or line chart."""
 

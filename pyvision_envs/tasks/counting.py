@@ -16,7 +16,7 @@ from typing import ClassVar
 from PIL import ImageDraw
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import TaskFamily, register_family
+from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 
 # canvas, cell, object sizes, count range, same-colour other shapes, same-shape other colours,
@@ -28,7 +28,6 @@ _LEVELS = {
 }
 
 
-@register_family
 class Counting(TaskFamily):
     """Count the objects of one exact colour and shape."""
 

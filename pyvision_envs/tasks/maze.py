@@ -15,7 +15,7 @@ from typing import ClassVar
 from PIL import Image, ImageDraw
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import TaskFamily, register_family
+from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 
 WALL = (0, 0, 0)
@@ -87,7 +87,6 @@ def _render(n: int, cell: int, wall: int, open_edges: set, fills: dict) -> Image
     return img
 
 
-@register_family
 class Maze(TaskFamily):
     """Say which marked cell of a maze the start cell connects to."""
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 from PIL import ImageDraw
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import TaskFamily, register_family
+from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 
 QTYPES = ("longest", "angle", "distance")
@@ -44,7 +44,6 @@ def _segment(rng, w: int, h: int, length: float, margin: int) -> tuple:
             return (x0, y0, x1, y1)
 
 
-@register_family
 class Measurement(TaskFamily):
     """Compare lengths, read an angle, or measure a distance with a scale bar."""
 

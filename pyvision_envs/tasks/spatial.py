@@ -16,7 +16,7 @@ from typing import ClassVar
 from PIL import ImageDraw
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import TaskFamily, register_family
+from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 
 RELATIONS = ("above and to the left of", "above and to the right of",
@@ -45,7 +45,6 @@ def _free_spot(rng, w: int, h: int, taken: list, min_dist: float, margin: int) -
             return p
 
 
-@register_family
 class Spatial(TaskFamily):
     """Say where one small object lies relative to another, far away."""
 

@@ -15,7 +15,7 @@ from typing import ClassVar
 from PIL import ImageDraw
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import TaskFamily, register_family
+from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 
 QUADRANTS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -28,7 +28,6 @@ _LEVELS = {
 }
 
 
-@register_family
 class VisualSearch(TaskFamily):
     """Find a small uniquely coloured target in clutter and report its shape or quadrant."""
 

@@ -64,7 +64,7 @@ def test_image_task_env_refuses_a_video_family(monkeypatch):
             return Task(id=str(seed), question="q", answer="a")
 
     # registered for this test only, so other tests never meet it
-    monkeypatch.setitem(task_base._FAMILIES, _TinyVideo.name, _TinyVideo)
+    monkeypatch.setitem(task_base._PLUGINS, _TinyVideo.name, _TinyVideo)
     with pytest.raises(ValueError, match="video family"):
         gym.make("PyVision/Counting-v0", family="unit_tiny_video")
 

@@ -10,12 +10,13 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import pyvision_envs  # noqa: F401  (registers the ids)
-from pyvision_envs.envs.video import VIDEO_PRESETS, VideoTaskEnv
+from pyvision_envs.envs.video import VideoTaskEnv
+from pyvision_envs.registration import all_presets
 from pyvision_envs.tasks.loaders import DatasetError
 from pyvision_envs.tasks.video.loaders import write_demo_dataset
 from pyvision_envs.visual_tokens import QWEN25_VL
 
-IDS = [p.id for p in VIDEO_PRESETS]
+IDS = [p.id for p in all_presets() if p.entry_point.startswith("pyvision_envs.envs.video:")]
 QUICK = [i for i in IDS if not (i.endswith("-Easy-v0") or i.endswith("-Hard-v0"))]
 PARAMS = [pytest.param(i, marks=() if i in QUICK else pytest.mark.slow) for i in IDS]
 PEEK = "<code>\n```python\nv = video_clue_0\nprint(len(v), v.get_batch([0, 5, 5]).shape, v.get_avg_fps())\n```\n</code>"
@@ -43,7 +44,7 @@ def make(env_id, demo, **kw):
 def test_ids_are_registered():
     assert "PyVision/VideoQA-v0" in pyvision_envs.env_ids()
     assert {"PyVision/VideoTiming-v0", "PyVision/VideoSpatial-Hard-v0"} <= set(pyvision_envs.env_ids())
-    assert all(p.name.startswith("Video") for p in VIDEO_PRESETS)
+    assert all(i.startswith("PyVision/Video") for i in IDS) and len(IDS) == 16
     with pytest.raises(TypeError, match="data_path"):
         gym.make("PyVision/VideoQA-v0")
 

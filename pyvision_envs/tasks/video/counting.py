@@ -18,7 +18,6 @@ from typing import ClassVar
 import numpy as np
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import register_family
 from pyvision_envs.tasks.video import common as c
 from pyvision_envs.types import Task
 
@@ -63,7 +62,6 @@ def flash_schedule(rng: np.random.Generator, n_frames: int, count: int, min_len:
     return flashes
 
 
-@register_family
 class VideoCounting(c.VideoTaskFamily):
     """How many times does the lamp of one colour light up?"""
 

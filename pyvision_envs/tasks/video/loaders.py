@@ -246,7 +246,6 @@ def write_demo_dataset(folder: str | Path, rows: int = 3, family: str = "video_t
     """
     import shutil
 
-    import pyvision_envs.tasks.video  # noqa: F401  (registers the families)
     from pyvision_envs.tasks.base import get_family
 
     folder = Path(folder)

@@ -19,7 +19,6 @@ from typing import ClassVar
 import numpy as np
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import register_family
 from pyvision_envs.tasks.video import common as c
 from pyvision_envs.types import Task
 
@@ -79,7 +78,6 @@ def position(x0: float, y0: float, speed: float, legs: list[str], turn: int):
     return at
 
 
-@register_family
 class VideoMotion(c.VideoTaskFamily):
     """Which way does the ball of one colour move?"""
 

@@ -17,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import register_family
 from pyvision_envs.tasks.video import common as c
 from pyvision_envs.types import Task
 
@@ -61,7 +60,6 @@ def order_options(rng: np.random.Generator, names: list[str]) -> tuple[list[str]
     return [", then ".join(p) for p in ordered], ordered.index(truth)
 
 
-@register_family
 class VideoOrder(c.VideoTaskFamily):
     """In which order do the named shapes first appear?"""
 

@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import register_family
 from pyvision_envs.tasks.video import common as c
 from pyvision_envs.types import Task
 
@@ -196,7 +195,6 @@ def frames(lay: Layout, lv: Level, rng: np.random.Generator):
         yield np.ascontiguousarray(room[:, off:off + w])
 
 
-@register_family
 class VideoSpatial(c.VideoTaskFamily):
     """Counts, distances, room size and relative direction from a panning top-down camera."""
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from pyvision_envs.tasks import _draw as d
-from pyvision_envs.tasks.base import register_family
 from pyvision_envs.tasks.video import common as c
 from pyvision_envs.types import Task
 
@@ -41,7 +40,6 @@ LEVELS = {
 }
 
 
-@register_family
 class VideoEventTiming(c.VideoTaskFamily):
     """When does the target shape first appear (in seconds)?"""
 
