@@ -5,7 +5,7 @@ about 1,000 tokens per code turn. A tiny policy cannot learn to write that withi
 CPU cores. This expert solves the **visual search** family (``PyVision/VisualSearch-*``) with one of two short
 programs (about 180 and 210 tokens) that share their first lines:
 
-1. find the target: the only object drawn in one of the ten key colours the family uses (``tasks/_draw.py``);
+1. find the target: the only object drawn in one of the ten key colours the family uses (``tasks/draw.py``);
 2. position questions: print its quadrant as the option text (``top-left`` ...); shape questions: classify it by
    how much of its bounding box it fills and by its bottom row, and print the shape (``circle`` ...).
 
@@ -27,7 +27,7 @@ from agents.experts import ExpertAgent
 
 KEY_COLORS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240),
               (240, 50, 230), (255, 225, 25), (170, 255, 60), (150, 90, 20))
-"""The visual search family's key colours (``pyvision_envs.tasks._draw.COLORS``), in its order."""
+"""The visual search family's key colours (``pyvision_envs.tasks.draw.COLORS``), in its order."""
 
 FIND = (
     "a = np.asarray(image_clue_0)\n"

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from pyvision_envs.tasks import _draw as d
+from pyvision_envs.tasks import draw as d
 from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 

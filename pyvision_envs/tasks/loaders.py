@@ -45,7 +45,7 @@ from typing import Any, overload
 
 from PIL import Image, UnidentifiedImageError
 
-from pyvision_envs.tasks._draw import LETTERS, mc_question
+from pyvision_envs.tasks.draw import LETTERS, mc_question
 from pyvision_envs.types import Task, VideoRef
 
 FORMATS = ("pyvision", "vstar", "hrbench")

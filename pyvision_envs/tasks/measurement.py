@@ -16,7 +16,7 @@ from typing import ClassVar
 
 from PIL import ImageDraw
 
-from pyvision_envs.tasks import _draw as d
+from pyvision_envs.tasks import draw as d
 from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task
 

@@ -13,7 +13,7 @@ from agents.experts import ExpertAgent, code_turn, read_answer
 from pyvision_envs.protocol import Answer, Code, image_prompt, parse_action, render_result
 from pyvision_envs.rewards import grade
 from pyvision_envs.sandbox import Sandbox
-from pyvision_envs.tasks import _draw
+from pyvision_envs.tasks import draw
 from pyvision_envs.tasks.base import get_family
 from pyvision_envs.types import Observation
 
@@ -91,7 +91,7 @@ def test_expert_reads_the_pixels_not_the_task():
         window = arr[y - 20:y + 20, x - 20:x + 20]
         if not np.all(window == color, axis=-1).any():
             break
-    _draw.draw_shape(ImageDraw.Draw(img), shape, x, y, 24, color)
+    draw.draw_shape(ImageDraw.Draw(img), shape, x, y, 24, color)
     more = dataclasses.replace(task, images=(img,), answer=str(int(task.answer) + 1))
     score, _, _, prediction = run_episode(ExpertAgent(), more)
     assert score == 1.0, (prediction, more.answer)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import pyvision_envs.tasks  # noqa: F401  (registers the families)
-from pyvision_envs.tasks import _draw
+from pyvision_envs.tasks import draw
 from pyvision_envs.tasks.base import family_names, get_family
 
 FAMILIES = ["chart", "counting", "maze", "measurement", "spatial", "visual_search"]
@@ -55,9 +55,9 @@ def test_task_is_well_formed(family, difficulty):
         if task.grader == "choice":
             choices = task.grader_args["choices"]
             assert task.question.rstrip().endswith("Answer with the option letter.")
-            assert re.fullmatch(r"[A-Z]", task.answer) and _draw.LETTERS.index(task.answer) < len(choices)
+            assert re.fullmatch(r"[A-Z]", task.answer) and draw.LETTERS.index(task.answer) < len(choices)
             for i, option in enumerate(choices):
-                assert f"\n{_draw.LETTERS[i]}. {option}\n" in task.question
+                assert f"\n{draw.LETTERS[i]}. {option}\n" in task.question
             assert list(task.public["choices"]) == list(choices)
         else:
             assert "Answer with a number" in task.question

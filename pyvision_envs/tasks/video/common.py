@@ -24,13 +24,13 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import Image, ImageDraw
 
-from pyvision_envs.tasks import _draw as d
+from pyvision_envs.tasks import draw as d
 from pyvision_envs.tasks.base import TaskFamily
 from pyvision_envs.types import Task, VideoRef
 
 CACHE_ENV_VAR = "PYVISION_RL_CACHE"
 KEY_COLORS = ("red", "green", "blue", "yellow", "magenta", "cyan", "orange")
-"""Colour names the video families use (RGB values from ``pyvision_envs.tasks._draw.COLORS``)."""
+"""Colour names the video families use (RGB values from ``pyvision_envs.tasks.draw.COLORS``)."""
 _CODEC = "h264-crf18-ultrafast-gop1s"  # encoder settings: part of the cache key
 COLOR_TOLERANCE = 60
 """L1 distance below which a decoded pixel counts as a key colour (lossy coding moves colours by ~10-30)."""
@@ -110,7 +110,7 @@ class Sprite:
     """A shape drawn in a colour over a span of frames, at a position given per frame.
 
     Args:
-        shape: One of ``pyvision_envs.tasks._draw.SHAPES``.
+        shape: One of ``pyvision_envs.tasks.draw.SHAPES``.
         color: RGB triple.
         size: Side or diameter in pixels.
         position: ``frame index -> (cx, cy)``.

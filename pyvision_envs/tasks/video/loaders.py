@@ -29,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pyvision_envs.tasks._draw import mc_question
+from pyvision_envs.tasks.draw import mc_question
 from pyvision_envs.tasks.loaders import DatasetError, DatasetWarning, load_dataset
 from pyvision_envs.types import Task, VideoRef
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from pyvision_envs.tasks import _draw as d
+from pyvision_envs.tasks import draw as d
 from pyvision_envs.tasks.video import common as c
 from pyvision_envs.types import Task
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pyvision_envs.tasks import _draw as d
+from pyvision_envs.tasks import draw as d
 from pyvision_envs.tasks.video import common as c
 from pyvision_envs.types import Task
 
