@@ -24,10 +24,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.experts import ExpertAgent
+from pyvision_envs.tasks.draw import COLORS
 
-KEY_COLORS = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240),
-              (240, 50, 230), (255, 225, 25), (170, 255, 60), (150, 90, 20))
-"""The visual search family's key colours (``pyvision_envs.tasks.draw.COLORS``), in its order."""
+KEY_COLORS = tuple(tuple(c) for c in COLORS.values())
+"""The visual search family's key colours, in the order the program tries them."""
 
 FIND = (
     "a = np.asarray(image_clue_0)\n"
