@@ -13,10 +13,10 @@ DIFFICULTIES = ("easy", "medium", "hard")
 
 
 class TaskFamily(abc.ABC):
-    """A procedural family of tasks.
+    """A procedural family of tasks, declared by a row of :mod:`pyvision_envs.catalog`.
 
-    ``generate(seed, difficulty)`` must be a pure function of its arguments: the same seed and difficulty
-    give the same task (same image bytes, question and answer) in any process.
+    ``generate(seed)`` must be a pure function of the seed and the family's difficulty: the same seed and
+    difficulty give the same task (same image bytes, question and answer) in any process.
     """
 
     name: ClassVar[str]

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from PIL import ImageDraw
 
-import pyvision_envs.tasks  # noqa: F401  (registers the families)
 from agents.base import make_agent
 from agents.experts import ExpertAgent, code_turn, read_answer
 from pyvision_envs.protocol import Answer, Code, image_prompt, parse_action, render_result

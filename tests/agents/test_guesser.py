@@ -4,7 +4,6 @@ import random
 
 import pytest
 
-import pyvision_envs.tasks  # noqa: F401  (registers the families)
 from agents.base import make_agent
 from agents.guesser import GuesserAgent, answer_turn, blind_guess
 from pyvision_envs.protocol import Answer, image_prompt, parse_action

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import pyvision_envs.tasks  # noqa: F401  (registers the families)
 from pyvision_envs.tasks import draw
 from pyvision_envs.tasks.base import family_names, get_family
 

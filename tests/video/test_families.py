@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import pyvision_envs.tasks.video  # noqa: F401  (registers the families)
 from pyvision_envs.media import open_video
 from pyvision_envs.rewards import grade
 from pyvision_envs.tasks.base import DIFFICULTIES, family_names, get_family

@@ -4,7 +4,6 @@ import random
 
 import pytest
 
-import pyvision_envs.tasks.video  # noqa: F401  (registers the families)
 from agents.base import make_agent
 from agents.experts import ExpertAgent
 from agents.guesser import blind_guess
