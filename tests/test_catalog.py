@@ -81,3 +81,28 @@ def test_generators_load_lazily():
              "assert not any(m.startswith('pyvision_envs.tasks.video.') for m in sys.modules); print('ok')")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+BLOCK = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked}:
+            raise ImportError(f"{{name}} is above this package")
+sys.meta_path.insert(0, Block())
+"""
+
+
+@pytest.mark.parametrize("blocked, code", [
+    (("agents", "trainers"), "import pyvision_envs, pyvision_envs.envs.image, pyvision_envs.envs.video\n"
+                             "from pyvision_envs import catalog\nfrom pyvision_envs.tasks import get_family\n"
+                             "[get_family(f.name) for f in catalog.FAMILIES]"),
+    (("trainers",), "import agents.experts, agents.short_expert, agents.guesser\n"
+                    "from agents.solvers import solver_code\nfrom pyvision_envs import catalog\n"
+                    "[catalog.load(f.solver) for f in catalog.FAMILIES]"),
+])
+def test_imports_flow_down_only(blocked, code):
+    # The catalog names solvers by string: the environments import nothing from agents/ or trainers/.
+    out = subprocess.run([sys.executable, "-c", BLOCK.format(blocked=set(blocked)) + code + "\nprint('ok')"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
