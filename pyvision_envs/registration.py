@@ -14,9 +14,10 @@ Entry points are ``"module:Class"`` strings, so nothing heavy is imported until 
 
 To add a family: add its row to :data:`pyvision_envs.catalog.FAMILIES`; its three ids follow.
 
-Vector envs: ``gym.make_vec(id, num_envs=n)`` works as is (sync). Async needs
-``vectorization_mode="async", vector_kwargs={"shared_memory": False}``, because observations are text and
-images of varying size, which have no fixed-size shared-memory layout; without it the error says so.
+Vector envs: ``gym.make_vec(id, num_envs=n)`` (sync) and ``vectorization_mode="async"`` work as is. Async
+observations (text and images of any size) cannot use a fixed-size shared buffer: by default they go through
+a store held by a helper process (:class:`pyvision_envs.spaces.SharedObservations`);
+``vector_kwargs={"shared_memory": False}`` sends them through the workers' pipes and needs no helper.
 """
 
 from __future__ import annotations

@@ -16,12 +16,14 @@ Example:
 
 from __future__ import annotations
 
+import multiprocessing
 import string
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector.utils import create_shared_memory
+from gymnasium.vector.utils import create_shared_memory, read_from_shared_memory, write_to_shared_memory
 from PIL import Image
 
 from pyvision_envs.types import Observation
@@ -164,16 +166,40 @@ class ObservationSpace(spaces.Space[Observation]):
         ) == (self.max_text_length, self.max_images, self.max_image_side)
 
 
-SHARED_MEMORY_HINT = (
-    "PyVision observations (text plus a varying number of images of varying size) have no fixed size, so "
-    "they cannot live in shared memory: pass vector_kwargs={'shared_memory': False} with "
-    "vectorization_mode='async' (the workers then send observations through their pipes), or use the "
-    "default sync mode"
-)
+
+class SharedObservations(Sequence[Observation]):
+    """The latest observation of each sub-environment of an async vector env, in a store its workers write.
+
+    Gymnasium's shared memory is a fixed-size buffer, which observations of text and any number of images of
+    any size cannot use. Here the buffer is a list held by a multiprocessing manager (a helper process that
+    lives as long as the vector env's observations), so ``gym.make_vec(id, vectorization_mode="async")`` works
+    with Gymnasium's default ``shared_memory=True``. ``shared_memory=False`` sends the observations through
+    the workers' pipes instead and needs no helper process.
+    """
+
+    def __init__(self, store: Any, n: int) -> None:
+        self.store, self.n = store, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.store[i]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> tuple[Observation, ...]:
+        return tuple(self.store._getvalue())  # one round trip for the whole batch (what the vector env returns)
 
 
 @create_shared_memory.register(ObservationSpace)
-def _no_shared_memory(space: ObservationSpace, n: int = 1, ctx: Any = None) -> Any:
-    # Gymnasium catches only CustomSpaceError and replaces it with a generic message; a plain ValueError
-    # reaches the user of `gym.make_vec(id, vectorization_mode="async")` with what to pass instead.
-    raise ValueError(SHARED_MEMORY_HINT)
+def _create_store(space: ObservationSpace, n: int = 1, ctx: Any = multiprocessing) -> Any:
+    return ctx.Manager().list([None] * n)  # the proxy keeps its manager alive, in the parent only
+
+
+@read_from_shared_memory.register(ObservationSpace)
+def _read_store(space: ObservationSpace, shared_memory: Any, n: int = 1) -> SharedObservations:
+    return SharedObservations(shared_memory, n)
+
+
+@write_to_shared_memory.register(ObservationSpace)
+def _write_store(space: ObservationSpace, index: int, value: Observation, shared_memory: Any) -> None:
+    shared_memory[index] = value

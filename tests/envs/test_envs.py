@@ -1,6 +1,8 @@
 """Conformance tests generated from the registry: every PyVision id, Gymnasium's checker plus our invariants."""
 
+import gc
 import json
+import multiprocessing
 import warnings
 
 import gymnasium as gym
@@ -170,8 +172,32 @@ def test_make_vec_async(context):
         envs.close()
 
 
-def test_make_vec_async_shared_memory_error_says_what_to_do():
-    # Our message, raised before any worker starts: Gymnasium's own says only "caused an error".
-    with pytest.raises(ValueError, match=r"no fixed size.*vector_kwargs=\{'shared_memory': False\}") as err:
-        gym.make_vec("PyVision/Counting-Easy-v0", num_envs=2, vectorization_mode="async")
-    assert "Using `AsyncVector" not in str(err.value)
+@pytest.mark.parametrize("context", ["fork", pytest.param("spawn", marks=pytest.mark.slow)])
+def test_make_vec_async_works_with_gymnasiums_default_shared_memory(context):
+    # Before: "Using `AsyncVector(..., shared_memory=True)` caused an error" unless the user passed
+    # vector_kwargs={"shared_memory": False}.
+    envs = gym.make_vec("PyVision/Counting-Easy-v0", num_envs=2, vectorization_mode="async",
+                        vector_kwargs={"context": context})
+    try:
+        assert envs.shared_memory
+        _vector_episode(envs)
+    finally:
+        envs.close()
+    helper = [p for p in multiprocessing.active_children() if p.name.startswith("SyncManager")]
+    assert len(helper) == 1  # the store's helper process ...
+    del envs
+    gc.collect()
+    helper[0].join(timeout=10)
+    assert not helper[0].is_alive()  # ... goes with the vector env
+
+
+def test_shared_observations_without_copy_are_a_live_view():
+    envs = gym.make_vec("PyVision/Counting-Easy-v0", num_envs=2, vectorization_mode="async",
+                        vector_kwargs={"copy": False, "context": "fork"})
+    try:
+        view, _ = envs.reset(seed=[1, 2])
+        first = view[0].text
+        obs, *_ = envs.step((SCRIPT[0], SCRIPT[0]))
+        assert obs is view and view[0].text != first and "Text Result:" in view[0].text and len(view) == 2
+    finally:
+        envs.close()
