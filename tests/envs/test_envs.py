@@ -177,7 +177,7 @@ def test_make_vec_async_works_with_gymnasiums_default_shared_memory(context):
     # Before: "Using `AsyncVector(..., shared_memory=True)` caused an error" unless the user passed
     # vector_kwargs={"shared_memory": False}.
     envs = gym.make_vec("PyVision/Counting-Easy-v0", num_envs=2, vectorization_mode="async",
-                        vector_kwargs={"context": context})
+                        vector_kwargs={"context": context}, timeout_s=60.0)  # a cold spawned worker is slow
     try:
         assert envs.shared_memory
         _vector_episode(envs)
