@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from pyvision_envs.sandbox import Sandbox
-from pyvision_envs.sandbox.isolation import seccomp_supported
+from pyvision_envs.sandbox.seccomp import seccomp_supported
 
 from .conftest import SECRET
 
