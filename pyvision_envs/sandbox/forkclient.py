@@ -113,6 +113,8 @@ def fork_server() -> ForkServer:
         raise SandboxError("timed out waiting for the sandbox fork server to start")
     try:
         if _server is None or _server_pid != os.getpid() or not _server.alive():
+            if _server is not None and _server_pid == os.getpid():
+                _server.sock.close()  # a dead one's channel; a stopped one was killed already
             _server = ForkServer(int(os.environ.get("PYVISION_SANDBOX_POOL", "4")))
             _server_pid = os.getpid()
         return _server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import socket
 import threading
@@ -134,7 +135,7 @@ class Sandbox:
         self._started = False
         self._awaiting_ready = False
         self._warned = False
-        self._cell = 0
+        self._cell, self._tag = 0, 0
         self._closed = False
         self.frames_decoded = 0
         self.worker_info: dict[str, Any] = {}
@@ -247,10 +248,12 @@ class Sandbox:
             state_lost = self._started and self._handle is None
             self._ready_worker(time.monotonic() + self.start_timeout_s)
             deadline = time.monotonic() + self.timeout_s  # the clock starts once the worker is ready
-            self._cell += 1
+            # An unguessable tag per cell: a reply the worker sent before this cell began can never be its answer.
+            self._cell, self._tag = self._cell + 1, secrets.randbits(62)
             handle = self._handle
             try:
-                wire.send(handle.sock, {"op": "run", "code": scrub(code), "cell": self._cell}, deadline=deadline)
+                msg = {"op": "run", "code": scrub(code), "cell": self._cell, "tag": self._tag}
+                wire.send(handle.sock, msg, deadline=deadline)
                 reply = self._await_result(handle, deadline)
             except TimeoutError:
                 self._drop_worker()
@@ -286,7 +289,7 @@ class Sandbox:
         while True:
             header, blobs = wire.recv(handle.sock, limits.image_bytes_left, deadline=deadline,
                                       max_header=limits.max_header, max_blobs=limits.max_images)
-            if header.get("cell") != self._cell:
+            if header.get("tag") != self._tag:
                 continue  # stale or early: an answer to another cell is never this cell's answer
             if header.get("op") == "video":
                 self._serve_video(handle, header, deadline)

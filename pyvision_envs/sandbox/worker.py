@@ -155,7 +155,7 @@ class Worker:
         self.dropped = 0
         self.over_budget = 0
         self.image_bytes = 0
-        self.cell = 0
+        self.tag = 0
 
     # --- set-up ------------------------------------------------------------------------------------
     def init(self, cfg: dict[str, Any], images: list[Image.Image]) -> None:
@@ -225,17 +225,17 @@ class Worker:
     def _video_rpc(self, method: str, indices: list[int]) -> np.ndarray:
         if len(indices) > self.cfg["max_frames_per_call"]:
             raise ValueError(f"at most {self.cfg['max_frames_per_call']} frames per call; ask for fewer")
-        wire.send(self.sock, {"op": "video", "method": method, "indices": indices, "cell": self.cell})
+        wire.send(self.sock, {"op": "video", "method": method, "indices": indices, "tag": self.tag})
         header, blobs = wire.recv(self.sock)
         if header.get("op") == "video_error":
             raise RuntimeError(header.get("message", "video error"))
         return wire.unpack_array(header, blobs[0])
 
     # --- execution ---------------------------------------------------------------------------------
-    def run(self, code: str, cell: int) -> dict[str, Any]:
+    def run(self, code: str, cell: int, tag: int) -> dict[str, Any]:
         """Execute one cell; returns the reply header (images are sent as blobs)."""
         self.out = OutputBuffer(self.cfg["max_output_chars"])
-        self.new_images, self.dropped, self.over_budget, self.cell = [], 0, 0, cell
+        self.new_images, self.dropped, self.over_budget, self.tag = [], 0, 0, tag
         filename = f"<cell {cell}>"
         self.sources[filename] = code
         error = None
@@ -260,7 +260,7 @@ class Worker:
         if self.over_budget:
             stdout += (f"\n[{self.over_budget} figure(s) were not returned or bound: this episode's images reached "
                        f"their cap of {self.cfg['max_image_bytes'] // 2**20} MB]")
-        return {"op": "result", "stdout": stdout, "error": error, "cell": cell}
+        return {"op": "result", "stdout": stdout, "error": error, "tag": tag}
 
     def _format_error(self, exc: BaseException) -> str:
         frames = traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__), lookup_lines=False)
@@ -326,7 +326,7 @@ def serve(sock: socket.socket, facades: dict[str, Any]) -> None:
             if header.get("op") != "run":
                 return
             t0 = time.perf_counter()
-            reply = worker.run(str(header["code"]), int(header["cell"]))
+            reply = worker.run(str(header["code"]), int(header["cell"]), int(header["tag"]))
             reply["worker_seconds"] = time.perf_counter() - t0
             metas, img_blobs = wire.pack_images([img for _, img in worker.new_images])
             reply["images"] = metas
