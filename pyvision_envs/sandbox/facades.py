@@ -150,7 +150,10 @@ def build_all(show: Callable[..., Any], video_reader_stub: Any) -> dict[str, Fac
         "statistics": build_facade(statistics),
         "collections": build_facade(collections, submodules={"abc": build_facade(collections.abc)}),
         "itertools": build_facade(itertools),
-        "functools": build_facade(functools),
+        # Not update_wrapper / wraps (they copy __globals__ between functions) nor singledispatch (it evaluates
+        # string annotations with eval, outside every guard).
+        "functools": build_facade(functools, only=("reduce", "partial", "lru_cache", "cache", "cmp_to_key",
+                                                   "total_ordering")),
         "re": build_facade(re),
         "json": build_facade(json),
         "random": build_facade(random),

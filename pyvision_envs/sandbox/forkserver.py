@@ -82,9 +82,10 @@ class _Spawner:
 
 def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
     from pyvision_envs.sandbox import facades as facades_mod
-    from pyvision_envs.sandbox import isolation, worker
+    from pyvision_envs.sandbox import formatting, isolation, worker
 
     _warm_up()
+    formatting.harden_matplotlib()
     facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub)
     if mode == "none":
         return _Spawner(facades, None, None), mode, reason
