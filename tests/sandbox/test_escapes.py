@@ -126,6 +126,8 @@ ATTEMPTS = {
         "fig, ax = plt.subplots()\nim = ax.imshow(np.zeros((2, 2)))\n"
         "cb = fig.colorbar(im, format='{x.__class__.__mro__[1].__subclasses__}')\nfig.canvas.draw()\n"
         "print([t.get_text() for t in cb.ax.get_yticklabels()])"),
+    "userstring_format": (
+        "import collections\nprint(collections.UserString('{0.__class__.__mro__[1].__subclasses__}').format(1))"),
     "mpl_bar_label_fmt": (
         "fig, ax = plt.subplots()\nbars = ax.bar([0], [1.0])\n"
         "labels = ax.bar_label(bars, fmt='{0.__class__.__mro__[1].__subclasses__}')\n"
