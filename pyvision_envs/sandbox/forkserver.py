@@ -21,6 +21,8 @@ import sys
 
 from pyvision_envs.sandbox import namespaces, wire
 
+_REFILL_PAUSE_S = 0.015
+
 
 def _warm_up() -> None:
     """Touch every lazy path agent code commonly takes, so nothing needs the file system after confinement."""
@@ -82,10 +84,11 @@ class _Spawner:
 
 def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
     from pyvision_envs.sandbox import facades as facades_mod
-    from pyvision_envs.sandbox import formatting, isolation, worker
+    from pyvision_envs.sandbox import formatting, isolation, seccomp, worker
 
     _warm_up()
     formatting.harden_matplotlib()
+    seccomp.worker_filter()  # built once here; every worker inherits it
     facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub)
     if mode == "none":
         return _Spawner(facades, None, None), mode, reason
@@ -110,12 +113,16 @@ def main(argv: list[str]) -> None:
     pool: collections.deque[tuple[int, socket.socket]] = collections.deque()
     try:
         wire.send(sock, {"op": "ready", "mode": mode, "reason": reason})
+        pause = 0.0
         while True:
-            # Refill the pool only while no request is waiting: a burst is served from the pool first.
-            while len(pool) < pool_size and not select.select([sock], [], [], 0)[0]:
+            # Refill the pool only while no request is waiting (a burst is served from the pool first), and
+            # not at once after a request: the fork would take a core from the episode that just started.
+            while len(pool) < pool_size and not select.select([sock], [], [], pause)[0]:
                 pool.append(spawner.spawn([sock, *(s for _, s in pool)]))
+                pause = 0.0
             if not sock.recv(1):
                 break
+            pause = _REFILL_PAUSE_S
             pidfd, host_end = pool.popleft() if pool else spawner.spawn([sock])
             socket.send_fds(sock, [b"W"], [host_end.fileno(), pidfd])
             host_end.close()

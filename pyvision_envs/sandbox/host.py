@@ -115,8 +115,10 @@ class Sandbox:
         for i, img in enumerate(images):
             if not isinstance(img, Image.Image):
                 raise TypeError(f"images[{i}] is {type(img).__name__}, expected a PIL.Image.Image")
-        self._images: list[Image.Image] = [img.copy() for img in images]
-        self._image_bytes = sum(wire.image_bytes(img) for img in self._images)
+        # Bound images as packed (record, pixels): copied once here, re-sent as they are after a restart.
+        self._packed: list[tuple[dict[str, Any], bytes | bytearray]] = [wire.pack_image(img) for img in images]
+        self._images: list[Image.Image | None] = [None] * len(self._packed)  # inputs rebuilt on demand
+        self._image_bytes = sum(len(blob) for _, blob in self._packed)
         self._video = video
         self.timeout_s = float(timeout_s)
         self.start_timeout_s = float(start_timeout_s or max(10.0, timeout_s))
@@ -144,6 +146,10 @@ class Sandbox:
     @property
     def images(self) -> tuple[Image.Image, ...]:
         """Every image bound so far: inputs, then shown figures, in ``image_clue_k`` order."""
+        for i, img in enumerate(self._images):
+            if img is None:
+                meta, blob = self._packed[i]
+                self._images[i] = Image.frombytes(meta["mode"], tuple(meta["size"]), bytes(blob))
         return tuple(self._images)
 
     @property
@@ -217,9 +223,8 @@ class Sandbox:
 
     def _send_init(self, handle: _Handle, deadline: float) -> None:
         # One bounded message per image: a restart never fails because earlier figures were large.
-        wire.send(handle.sock, {"op": "init", **self._cfg, "n_images": len(self._images)}, deadline=deadline)
-        for img in self._images:
-            meta, blob = wire.pack_image(img)
+        wire.send(handle.sock, {"op": "init", **self._cfg, "n_images": len(self._packed)}, deadline=deadline)
+        for meta, blob in self._packed:
             wire.send(handle.sock, {"op": "image", **meta}, [blob], deadline=deadline)
 
     def _collect_ready(self, deadline: float) -> None:
@@ -269,7 +274,8 @@ class Sandbox:
                     seconds=time.perf_counter() - t0, state_lost=state_lost)
             names = tuple(f"image_clue_{len(self._images) + i}" for i in range(len(reply.images)))
             self._images.extend(reply.images)
-            self._image_bytes += sum(wire.image_bytes(img) for img in reply.images)
+            self._packed.extend(reply.packed)
+            self._image_bytes += sum(len(blob) for _, blob in reply.packed)
             return ExecutionResult(stdout=reply.stdout, images=reply.images, error=reply.error,
                                    seconds=time.perf_counter() - t0, state_lost=state_lost, image_names=names)
 

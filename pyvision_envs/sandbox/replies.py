@@ -41,6 +41,7 @@ class Reply:
     stdout: str
     error: str | None
     images: tuple[Image.Image, ...]
+    packed: tuple[tuple[dict[str, Any], bytearray], ...]  # the same images as (record, pixels), for re-sending
 
 
 def _text(header: dict[str, Any], key: str, cap: int, optional: bool = False) -> str | None:
@@ -53,7 +54,7 @@ def _text(header: dict[str, Any], key: str, cap: int, optional: bool = False) ->
     return value if len(value) <= cap + _NOTE_SLACK else elide(value, cap)
 
 
-def parse_result(header: dict[str, Any], blobs: list[bytes], limits: Limits) -> Reply:
+def parse_result(header: dict[str, Any], blobs: list[bytearray], limits: Limits) -> Reply:
     """The reply's text and images, with every cap re-applied by the host."""
     stdout = _text(header, "stdout", limits.max_output_chars)
     error = _text(header, "error", ERROR_CHARS, optional=True)
@@ -61,9 +62,10 @@ def parse_result(header: dict[str, Any], blobs: list[bytes], limits: Limits) -> 
     if not isinstance(metas, list) or len(metas) > limits.max_images:
         raise wire.WireError(f"reply carries too many images (at most {limits.max_images})")
     images = wire.unpack_images(metas, blobs, limits.max_pixels)
-    if sum(wire.image_bytes(img) for img in images) > limits.image_bytes_left:
+    if sum(map(len, blobs)) > limits.image_bytes_left:
         raise wire.WireError("reply's images exceed the episode's image budget")
-    return Reply(stdout=stdout, error=error, images=tuple(images))
+    packed = tuple(({"mode": m["mode"], "size": list(m["size"])}, b) for m, b in zip(metas, blobs))
+    return Reply(stdout=stdout, error=error, images=tuple(images), packed=packed)
 
 
 def frame_indices(raw: Any, num_frames: int, max_frames: int) -> list[int]:

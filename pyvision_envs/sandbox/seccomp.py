@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import os
 import platform
 import struct
@@ -159,14 +160,23 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+@functools.lru_cache(maxsize=1)
+def worker_filter() -> bytes:
+    """The worker's filter, packed (cached: the fork server builds it once and workers inherit it)."""
+    return _pack(filter_program())
+
+
+def _pack(prog: list[tuple[int, int, int, int]]) -> bytes:
+    return b"".join(struct.pack("HBBI", code, jt, jf, k) for code, jt, jf, k in prog)
+
+
 def install(prog: list[tuple[int, int, int, int]] | None = None) -> bool:
     """Install ``prog`` (default: the worker's filter). Returns False where unsupported."""
     if not seccomp_supported():
         return False
-    prog = filter_program() if prog is None else prog
-    raw = b"".join(struct.pack("HBBI", code, jt, jf, k) for code, jt, jf, k in prog)
+    raw = worker_filter() if prog is None else _pack(prog)
     buf = ctypes.create_string_buffer(raw, len(raw))
-    fprog = _SockFprog(len(prog), ctypes.addressof(buf))
+    fprog = _SockFprog(len(raw) // 8, ctypes.addressof(buf))
     pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
     if _libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")

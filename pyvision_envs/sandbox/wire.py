@@ -61,7 +61,7 @@ def send(sock: socket.socket, header: dict[str, Any], blobs: list[bytes] | tuple
         raise WireTimeout("send deadline passed") from None
 
 
-def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytearray:
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
@@ -74,7 +74,7 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None) -> bytes:
             got += k
     except TimeoutError:
         raise WireTimeout("receive deadline passed") from None
-    return bytes(buf)
+    return buf  # not copied again: a blob can be megabytes
 
 
 def recv(
@@ -84,7 +84,7 @@ def recv(
     deadline: float | None = None,
     max_header: int = MAX_HEADER_BYTES,
     max_blobs: int = MAX_BLOBS,
-) -> tuple[dict[str, Any], list[bytes]]:
+) -> tuple[dict[str, Any], list[bytearray]]:
     """Receive one message by ``deadline``, refusing oversized headers, too many blobs or too many bytes."""
     head_len, n_blobs = _PREFIX.unpack(_recv_exact(sock, _PREFIX.size, deadline))
     if head_len > max_header or n_blobs > max_blobs:
@@ -100,7 +100,7 @@ def recv(
     return header, blobs
 
 
-def parse_header(raw: bytes) -> dict[str, Any]:
+def parse_header(raw: bytes | bytearray) -> dict[str, Any]:
     """A JSON object, or ``WireError`` for anything else (bad UTF-8, deep nesting, huge numbers, lists)."""
     try:
         header = json.loads(raw)
@@ -133,7 +133,7 @@ def image_bytes(img: Image.Image) -> int:
     return img.width * img.height * IMAGE_MODES.get(img.mode, 3)
 
 
-def unpack_images(metas: Any, blobs: list[bytes], max_pixels: int) -> list[Image.Image]:
+def unpack_images(metas: Any, blobs: list[bytes] | list[bytearray], max_pixels: int) -> list[Image.Image]:
     """Rebuild images from raw pixels, validating every record (the sender may be hostile)."""
     if not isinstance(metas, list) or len(metas) != len(blobs):
         raise WireError("image records do not match the blobs")
@@ -158,7 +158,7 @@ def pack_array(arr: np.ndarray) -> tuple[dict[str, Any], bytes]:
     return {"shape": list(arr.shape)}, arr.tobytes()
 
 
-def unpack_array(meta: dict[str, Any], blob: bytes) -> np.ndarray:
+def unpack_array(meta: dict[str, Any], blob: bytes | bytearray) -> np.ndarray:
     """Rebuild a uint8 array from ``pack_array``'s output."""
     shape = tuple(int(s) for s in meta["shape"])
     if int(np.prod(shape)) != len(blob):

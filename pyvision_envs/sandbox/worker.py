@@ -7,6 +7,7 @@ Globals persist across cells for the life of the worker (one episode). Everythin
 from __future__ import annotations
 
 import collections
+import json
 import os
 import random
 import socket
@@ -181,6 +182,17 @@ class Worker:
         if cfg.get("video"):
             self.globals["video_clue_0"] = VideoClue(self._video_rpc, cfg["video"])
 
+    def prewarm(self) -> None:
+        """While idle in the pool, take the paths every first cell takes.
+
+        Their copy-on-write faults and lazy set-up then happen here, not in the episode's first call.
+        """
+        guards = Guards(self.facades, {"show": self.show})
+        scratch = guards.globals(lambda *a: _Printer(self.out))
+        exec(compile_restricted_exec("x = [i * 2 for i in range(3)]\nprint(x, len(x))", "<warm>").code, scratch)
+        wire.parse_header(json.dumps({"op": "result", "stdout": self.out.getvalue(), "error": None}).encode())
+        self.out = OutputBuffer(8192)
+
     def _bind(self, img: Image.Image) -> str:
         name = f"image_clue_{len(self.images)}"
         self.images.append(img)
@@ -312,15 +324,19 @@ def _recv_init(sock: socket.socket) -> tuple[dict[str, Any], list[Image.Image]]:
 def serve(sock: socket.socket, facades: dict[str, Any]) -> None:
     """The worker's main loop: init, then one reply per cell until the host closes the channel."""
     worker = Worker(sock, facades)
+    worker.prewarm()
     try:
+        c0 = time.process_time()
         cfg, images = _recv_init(sock)
+        t0, c1 = time.perf_counter(), time.process_time()
         try:
             worker.init(cfg, images)
         except Exception as exc:  # noqa: BLE001 - report set-up failures to the host
             wire.send(sock, {"op": "init_error", "message": f"{type(exc).__name__}: {exc}"})
             return
         wire.send(sock, {"op": "ready", "seccomp": worker.seccomp, "uid": os.getuid(), "pid": os.getpid(),
-                         "capabilities": namespaces.capabilities()})
+                         "capabilities": namespaces.capabilities(), "init_seconds": time.perf_counter() - t0,
+                         "cpu": [c1 - c0, time.process_time() - c1]})
         while True:
             header, _ = wire.recv(sock)
             if header.get("op") != "run":
