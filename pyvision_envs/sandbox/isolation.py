@@ -21,6 +21,7 @@ import signal
 from pyvision_envs.sandbox import namespaces
 
 _libc = ctypes.CDLL(None, use_errno=True)
+MAX_FD = 2**31 - 1
 
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT, _MS_BIND = 1, 2, 4, 8, 32, 4096
 _MS_NOATIME, _MS_NODIRATIME, _MS_RELATIME = 1024, 2048, 1 << 21
@@ -88,9 +89,10 @@ def confine_process(keep_fd: int, jail_dir: str | None, devnull_fd: int) -> None
     os.dup2(devnull_fd, 0)
     os.dup2(devnull_fd, 1)
     os.dup2(devnull_fd, 2)
-    # Close everything inherited from the fork server except our channel.
+    # Close everything inherited from the fork server except our channel: all the way up (close_range),
+    # since the server's request socket keeps the host's number, which can be above any fixed bound.
     os.closerange(3, keep_fd)
-    os.closerange(keep_fd + 1, 65536)
+    os.closerange(keep_fd + 1, MAX_FD)
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past RLIMIT_FSIZE fails with EFBIG instead

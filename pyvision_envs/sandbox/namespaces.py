@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import struct
 
 NOBODY = 65534
@@ -32,11 +33,13 @@ def _fail(what: str) -> OSError:
 
 
 def enter() -> tuple[str, str]:
-    """Enter the server's namespaces. Returns (mode, reason): ``"root"``, ``"userns"`` or ``"none"``."""
-    if os.geteuid() == 0:
-        if _libc.unshare(_SERVER_NAMESPACES) == 0:
-            return "root", "running as root"
-        return "none", f"unshare as root failed: {os.strerror(ctypes.get_errno())}"
+    """Enter the server's namespaces. Returns (mode, reason): ``"root"``, ``"userns"`` or ``"none"``.
+
+    Root without the right to unshare (a container without ``CAP_SYS_ADMIN``) tries a user namespace too.
+    """
+    if os.geteuid() == 0 and _libc.unshare(_SERVER_NAMESPACES) == 0:
+        _hide_hostname()
+        return "root", "running as root"
     uid, gid = os.geteuid(), os.getegid()
     if _libc.unshare(CLONE_NEWUSER | _SERVER_NAMESPACES) != 0:
         return "none", f"the kernel refused an unprivileged user namespace ({os.strerror(ctypes.get_errno())})"
@@ -46,7 +49,12 @@ def enter() -> tuple[str, str]:
         _write("/proc/self/gid_map", f"{NOBODY} {gid} 1")
     except OSError as exc:
         return "none", f"could not map ids into the user namespace ({exc})"
+    _hide_hostname()
     return "userns", f"unprivileged user namespace (outer uid {uid})"
+
+
+def _hide_hostname() -> None:
+    socket.sethostname("sandbox")  # the UTS namespace is ours: workers need not learn the machine's name
 
 
 def _write(path: str, text: str) -> None:
@@ -62,11 +70,7 @@ def become_pid1() -> None:
     """
     pid = os.fork()
     if pid:
-        for fd in range(3, 1024):  # the channel must reach EOF when the server goes, not stay open here
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        os.closerange(3, 2**31 - 1)  # the channel must reach EOF when the server goes, not stay open here
         while True:
             try:
                 _, status = os.waitpid(pid, 0)

@@ -250,3 +250,15 @@ def test_jail_tmpfs_never_hides_the_directories_it_binds(tmp_path):
         base = jail_base([src])
         assert base is not None
         assert not (src == base or src.startswith(base + "/")), (src, base)
+
+
+def test_worker_holds_no_descriptor_but_its_channel(host):
+    code = ("import os\nopen_fds = []\nfor fd in range(1 << 17):\n    try:\n        os.fstat(fd)\n"
+            "        open_fds.append(fd)\n    except OSError:\n        pass\nprint(len(open_fds), open_fds[:3])")
+    r = raw(host, code)
+    assert r["stdout"] == "4 [0, 1, 2]\n", r  # stdin/stdout/stderr on /dev/null, and the channel
+
+
+def test_worker_does_not_learn_the_machine_name(host):
+    r = raw(host, "import os\nprint(os.uname().nodename)")
+    assert r["stdout"] == "sandbox\n"
