@@ -54,7 +54,10 @@ def enter() -> tuple[str, str]:
 
 
 def _hide_hostname() -> None:
-    socket.sethostname("sandbox")  # the UTS namespace is ours: workers need not learn the machine's name
+    try:
+        socket.sethostname("sandbox")  # the UTS namespace is ours: workers need not learn the machine's name
+    except OSError:
+        pass  # cosmetic; the other namespaces are what confine
 
 
 def _write(path: str, text: str) -> None:

@@ -326,17 +326,15 @@ def serve(sock: socket.socket, facades: dict[str, Any]) -> None:
     worker = Worker(sock, facades)
     worker.prewarm()
     try:
-        c0 = time.process_time()
         cfg, images = _recv_init(sock)
-        t0, c1 = time.perf_counter(), time.process_time()
+        t0 = time.perf_counter()
         try:
             worker.init(cfg, images)
         except Exception as exc:  # noqa: BLE001 - report set-up failures to the host
             wire.send(sock, {"op": "init_error", "message": f"{type(exc).__name__}: {exc}"})
             return
         wire.send(sock, {"op": "ready", "seccomp": worker.seccomp, "uid": os.getuid(), "pid": os.getpid(),
-                         "capabilities": namespaces.capabilities(), "init_seconds": time.perf_counter() - t0,
-                         "cpu": [c1 - c0, time.process_time() - c1]})
+                         "capabilities": namespaces.capabilities(), "init_seconds": time.perf_counter() - t0})
         while True:
             header, _ = wire.recv(sock)
             if header.get("op") != "run":
