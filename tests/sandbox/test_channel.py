@@ -5,7 +5,6 @@ attacker and owns its end of the socket. The host must answer with an ``Executio
 ``SandboxCrash``), within its deadline, never raise, and recover on the next call.
 """
 
-import json
 import os
 import signal
 import time
@@ -79,12 +78,12 @@ def test_bad_image_records_are_crash_results(record):
 def test_slow_trickle_cannot_stretch_the_timeout():
     code = "msg = frame({'op': 'result', 'stdout': 'x' * 100})\nfor b in msg:\n    raw(bytes([b]))\n    time.sleep(0.2)"
     r, elapsed, _ = attack(code, timeout_s=1)
-    assert r.timed_out and elapsed < 2.5, elapsed
+    assert r.timed_out and elapsed < 5, elapsed  # the trickle alone would last 2 s per 10 bytes
 
 
 def test_oversized_header_is_refused_before_it_is_read():
-    r, elapsed, _ = attack("raw(struct.pack('<II', 16 * 1024 * 1024, 0))\ntime.sleep(60)", timeout_s=2)
-    assert "SandboxCrash" in r.error and elapsed < 2
+    r, elapsed, _ = attack("raw(struct.pack('<II', 16 * 1024 * 1024, 0))\ntime.sleep(60)", timeout_s=10)
+    assert "SandboxCrash" in r.error and elapsed < 5
 
 
 def test_host_reapplies_the_stdout_cap():
@@ -166,18 +165,13 @@ def _server_process():
 def test_stopped_fork_server_is_a_sandbox_error_within_the_start_timeout():
     Sandbox().close()
     server, pid = _server_process()
-    os.kill(pid, signal.SIGSTOP)
+    os.kill(pid, signal.SIGSTOP)  # even pooled workers are handed out by the server, so none comes
     try:
         with Sandbox(timeout_s=1, start_timeout_s=1) as sb:
-            for _ in range(8):  # drains the idle pool, then reaches the stopped server
-                t0 = time.monotonic()
-                with pytest.raises(SandboxError, match="fork server"):
-                    sb.run("print(1)")
-                    sb.close()
-                    sb = Sandbox(timeout_s=1, start_timeout_s=1)
-                    continue
-                break
-            assert time.monotonic() - t0 < 2.5
+            t0 = time.monotonic()
+            with pytest.raises(SandboxError, match="fork server"):
+                sb.run("print(1)")
+            assert time.monotonic() - t0 < 5  # start_timeout_s=1, not the 30 s of old
     finally:
         if server.proc.poll() is None:
             os.kill(pid, signal.SIGCONT)
@@ -195,19 +189,12 @@ def test_dead_fork_server_is_replaced():
 
 
 def test_timeout_clock_starts_when_the_worker_is_ready():
-    Sandbox().close()
-    server, pid = _server_process()
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        with Sandbox(timeout_s=0.5, start_timeout_s=10) as sb:
-            import threading
+    import threading
 
-            threading.Timer(1.0, os.kill, (pid, signal.SIGCONT)).start()
-            for _ in range(8):  # idle pooled workers answer at once; the rest wait for the stopped server
-                sb.close()
-                sb = Sandbox(timeout_s=0.5, start_timeout_s=10)
-                r = sb.run("print('ok')")
-                assert r.ok, r
-    finally:
-        os.kill(pid, signal.SIGCONT)
-    assert json.dumps(r.stdout)
+    Sandbox().close()
+    _, pid = _server_process()
+    os.kill(pid, signal.SIGSTOP)
+    threading.Timer(2.0, os.kill, (pid, signal.SIGCONT)).start()
+    with Sandbox(timeout_s=1, start_timeout_s=10) as sb:
+        r = sb.run("print('ok')")  # waits 2 s for a worker, then has its whole second
+    assert r.ok and r.stdout == "ok\n" and r.seconds > 1.5, r
