@@ -1,8 +1,8 @@
 """Capability-safe stand-ins for the modules agent code may import.
 
 A real module handed to restricted code is an escape route (``np.f2py.os.system``, ``np.save``,
-``PIL.Image.open(path)``). A facade exposes only a module's public, non-module attributes minus a deny list;
-submodules appear only as facades of their own. Facades are built once in the fork server (so every lazy
+``PIL.Image.open(path)``). A facade exposes only the names its module's allow-list names (``allowlists``),
+minus the global block list, never a module object; submodules appear only as facades of their own. Facades are built once in the fork server (so every lazy
 submodule import happens before a worker is confined) and are read-only.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 import types
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from pyvision_envs.sandbox.allowlists import ALLOW
 
 # Attribute names that carry file, process, pointer or pickle capabilities, refused on every object.
 BLOCKED_NAMES = frozenset({
@@ -72,27 +74,25 @@ def is_blocked_name(name: str) -> bool:
     return name.startswith("_") or name in BLOCKED_NAMES or name.startswith(BLOCKED_PREFIXES)
 
 
+_ABSENT = object()
+
+
 def build_facade(
     module: types.ModuleType,
     *,
-    deny: Iterable[str] = (),
     only: Iterable[str] | None = None,
     submodules: dict[str, Facade] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Facade:
-    """Make a facade of ``module``: public non-module names, minus ``deny`` and the global block list."""
-    deny = set(deny)
-    names = list(only) if only is not None else [n for n in dir(module) if not n.startswith("_")]
+    """Make a facade of ``module`` offering ``only`` (default: its allow-list), minus the global block list."""
+    names = ALLOW[module.__name__] if only is None else tuple(only)
     attrs: dict[str, Any] = {}
     for name in names:
-        if name in deny or is_blocked_name(name):
+        if is_blocked_name(name):
             continue
-        try:
-            value = getattr(module, name)
-        except AttributeError:
-            continue
-        if isinstance(value, types.ModuleType):
-            continue  # submodules only through explicit facades
+        value = getattr(module, name, _ABSENT)
+        if value is _ABSENT or isinstance(value, types.ModuleType):
+            continue  # gone from this version, or a module: submodules only through explicit facades
         attrs[name] = value
     attrs.update(submodules or {})
     attrs.update(extra or {})
@@ -125,15 +125,15 @@ def build_all(show: Callable[..., Any], video_reader_stub: Any) -> dict[str, Fac
     np_subs = {
         "linalg": build_facade(numpy.linalg),
         "fft": build_facade(numpy.fft),
-        "random": build_facade(numpy.random, deny={"bit_generator"}),
+        "random": build_facade(numpy.random),
         "polynomial": build_facade(numpy.polynomial),
     }
     pil_subs = {
-        "Image": build_facade(Image, deny={"new_figure"}),
+        "Image": build_facade(Image),
         "ImageOps": build_facade(ImageOps),
         "ImageEnhance": build_facade(ImageEnhance),
         "ImageFilter": build_facade(ImageFilter),
-        "ImageDraw": build_facade(ImageDraw, deny={"ImageFont"}),
+        "ImageDraw": build_facade(ImageDraw),
         "ImageStat": build_facade(ImageStat),
     }
     pyplot = build_facade(plt, extra={"show": show})
@@ -143,7 +143,7 @@ def build_all(show: Callable[..., Any], video_reader_stub: Any) -> dict[str, Fac
         "colors": build_facade(matplotlib.colors),
     }
     facades = {
-        "numpy": build_facade(np, deny={"info"}, submodules=np_subs),
+        "numpy": build_facade(np, submodules=np_subs),
         "PIL": Facade("PIL", pil_subs),
         "matplotlib": Facade("matplotlib", {**mpl_subs, "use": lambda *a, **k: None}),
         "math": build_facade(math),

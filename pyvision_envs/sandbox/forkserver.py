@@ -1,11 +1,13 @@
 """The fork server: one warm process per host process that forks confined sandbox workers on demand.
 
 Started by the host as ``python -m pyvision_envs.sandbox.forkserver FD POOL`` with a scrubbed environment.
-It imports numpy, PIL and matplotlib once, warms their lazy paths (fonts, mathtext), builds the module
-facades, and keeps ``POOL`` workers already forked and confined, so an episode's sandbox starts in the time
-it takes to pass a file descriptor. Each request (one byte) is answered with a worker's pid and the host
-end of its channel (``SCM_RIGHTS``). Workers are auto-reaped (``SIGCHLD`` ignored); the server exits when
-the host closes its end.
+It enters its namespaces (``namespaces.enter``: root, or an unprivileged user namespace), becomes PID 1 of
+its PID namespace, imports numpy, PIL and matplotlib once, warms their lazy paths (fonts, mathtext), builds
+the module facades and the jail, and keeps ``POOL`` workers already forked and confined, so an episode's
+sandbox starts in the time it takes to pass two file descriptors. Each request (one byte) is answered with
+the host end of a worker's channel and a pidfd of the worker (``SCM_RIGHTS``; a pidfd names the process
+across PID namespaces, without a reuse race). Workers are auto-reaped (``SIGCHLD`` ignored); the server exits
+when the host closes its end, and its workers die with it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import os
 import select
 import signal
 import socket
-import struct
 import sys
 
-_REPLY = struct.Struct("<q")
+from pyvision_envs.sandbox import namespaces, wire
+
+_REFILL_PAUSE_S = 0.015
 
 
 def _warm_up() -> None:
@@ -49,55 +52,81 @@ def _warm_up() -> None:
     img.resize((4, 4)).rotate(10).convert("L")
 
 
-def _spawn(facades: dict, jail: str | None, devnull: int, stale: list[socket.socket]) -> tuple[int, socket.socket]:
-    from pyvision_envs.sandbox import isolation, worker
+class _Spawner:
+    """Forks confined workers, each in a PID namespace of its own (when the server has namespaces)."""
 
-    host_end, child_end = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:  # the worker
-        code = 0
-        try:
-            for s in [host_end, *stale]:
-                s.detach()  # their fds are closed below; never let a finalizer close a reused number
-            isolation.confine_process(child_end.fileno(), jail, devnull)
-            worker.serve(child_end, facades)
-        except BaseException:  # noqa: BLE001 - a worker must never return into the server's loop
-            code = 1
-        finally:
-            os._exit(code)
-    child_end.close()
-    return pid, host_end
+    def __init__(self, facades: dict, jail: str | None, pid_ns_fd: int | None) -> None:
+        self.facades, self.jail, self.pid_ns_fd = facades, jail, pid_ns_fd
+        self.devnull = os.open(os.devnull, os.O_RDWR)
+
+    def spawn(self, stale: list[socket.socket]) -> tuple[int, socket.socket]:
+        from pyvision_envs.sandbox import isolation, worker
+
+        host_end, child_end = socket.socketpair()
+        if self.pid_ns_fd is not None:
+            namespaces.next_child_in_new_pid_ns(self.pid_ns_fd)
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                for s in [host_end, *stale]:
+                    s.detach()  # their fds are closed below; never let a finalizer close a reused number
+                isolation.confine_process(child_end.fileno(), self.jail, self.devnull)
+                worker.serve(child_end, self.facades)
+            except BaseException:  # noqa: BLE001 - a worker must never return into the server's loop
+                code = 1
+            finally:
+                os._exit(code)
+        child_end.close()
+        pidfd = os.pidfd_open(pid)
+        return pidfd, host_end
+
+
+def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
+    from pyvision_envs.sandbox import facades as facades_mod
+    from pyvision_envs.sandbox import formatting, isolation, seccomp, worker
+
+    _warm_up()
+    formatting.harden_matplotlib()
+    seccomp.worker_filter()  # built once here; every worker inherits it
+    facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub)
+    if mode == "none":
+        return _Spawner(facades, None, None), mode, reason
+    import matplotlib
+
+    try:
+        jail = isolation.build_jail([matplotlib.get_data_path()])
+    except OSError as exc:  # say so rather than run workers unconfined
+        return _Spawner(facades, None, None), "none", f"could not build the worker jail ({exc})"
+    return _Spawner(facades, jail, namespaces.own_pid_ns()), mode, reason
 
 
 def main(argv: list[str]) -> None:
     """Serve fork requests on the inherited socket ``argv[1]`` with a pool of ``argv[2]`` idle workers."""
     sock = socket.socket(fileno=int(argv[1]))
     pool_size = int(argv[2])
+    mode, reason = namespaces.enter()
+    if mode != "none":
+        namespaces.become_pid1()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # auto-reap workers
-    from pyvision_envs.sandbox import facades as facades_mod
-    from pyvision_envs.sandbox import isolation, worker
-
-    _warm_up()
-    facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub)
-    jail, netns = None, False
-    if os.geteuid() == 0:
-        import matplotlib
-
-        jail = isolation.build_jail([matplotlib.get_data_path()])
-        netns = isolation.enter_empty_netns()
-    devnull = os.open(os.devnull, os.O_RDWR)
+    spawner, mode, reason = _prepare(mode, reason)
     pool: collections.deque[tuple[int, socket.socket]] = collections.deque()
     try:
-        sock.sendall(_REPLY.pack(1 if netns else 0))  # ready
+        wire.send(sock, {"op": "ready", "mode": mode, "reason": reason})
+        pause = 0.0
         while True:
-            # Refill the pool only while no request is waiting: a burst is served from the pool first.
-            while len(pool) < pool_size and not select.select([sock], [], [], 0)[0]:
-                pool.append(_spawn(facades, jail, devnull, [sock, *(s for _, s in pool)]))
+            # Refill the pool only while no request is waiting (a burst is served from the pool first), and
+            # not at once after a request: the fork would take a core from the episode that just started.
+            while len(pool) < pool_size and not select.select([sock], [], [], pause)[0]:
+                pool.append(spawner.spawn([sock, *(s for _, s in pool)]))
+                pause = 0.0
             if not sock.recv(1):
                 break
-            pid, host_end = pool.popleft() if pool else _spawn(facades, jail, devnull, [sock])
-            socket.send_fds(sock, [_REPLY.pack(pid)], [host_end.fileno()])
+            pause = _REFILL_PAUSE_S
+            pidfd, host_end = pool.popleft() if pool else spawner.spawn([sock])
+            socket.send_fds(sock, [b"W"], [host_end.fileno(), pidfd])
             host_end.close()
+            os.close(pidfd)
     except OSError:
         pass
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import operator
-import string
 import types
 import weakref
 from collections.abc import Callable
@@ -24,6 +23,7 @@ import numpy as np
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safe_builtins
 
 from pyvision_envs.sandbox.facades import ALLOWED_ON_TYPE, Facade, is_blocked_name
+from pyvision_envs.sandbox.formatting import SafeFormatter
 
 _MISSING = object()
 
@@ -44,26 +44,6 @@ def _allowed_on(obj: Any, name: str) -> bool:
     return False
 
 
-class _SafeFormatter(string.Formatter):
-    """``str.format`` whose ``{0.attr}`` / ``{0[key]}`` fields go through the sandbox's guards."""
-
-    def __init__(self, getattr_: Callable[..., Any]) -> None:
-        self._getattr = getattr_
-
-    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
-        first, rest = _formatter_field_name_split(field_name)
-        obj = self.get_value(first, args, kwargs)
-        for is_attr, key in rest:
-            obj = self._getattr(obj, key) if is_attr else obj[key]
-        return obj, first
-
-
-def _formatter_field_name_split(field_name: str) -> Any:
-    import _string  # CPython's own parser, so our split matches str.format's exactly
-
-    return _string.formatter_field_name_split(field_name)
-
-
 class Guards:
     """Builds the restricted globals for one worker and owns the per-worker hooks."""
 
@@ -71,7 +51,7 @@ class Guards:
         self.facades = facades
         self._figure_hooks = figure_hooks  # "show": capture figures / images; "figure_show": one figure
         self._agent_classes: weakref.WeakSet[type] = weakref.WeakSet()
-        self._formatter = _SafeFormatter(self.getattr)
+        self._formatter = SafeFormatter(self.getattr)
 
     # --- attribute access --------------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, default: Any = _MISSING) -> Any:

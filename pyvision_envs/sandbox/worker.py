@@ -7,6 +7,7 @@ Globals persist across cells for the life of the worker (one episode). Everythin
 from __future__ import annotations
 
 import collections
+import json
 import os
 import random
 import socket
@@ -18,10 +19,9 @@ import numpy as np
 from PIL import Image
 from RestrictedPython import compile_restricted_exec
 
-from pyvision_envs.sandbox import isolation, wire
+from pyvision_envs.sandbox import isolation, namespaces, seccomp, wire
 from pyvision_envs.sandbox.guards import Guards
-
-_ERROR_CHARS = 4000
+from pyvision_envs.sandbox.text import ERROR_CHARS, elide
 
 
 class OutputBuffer:
@@ -53,14 +53,7 @@ class OutputBuffer:
 
     def getvalue(self) -> str:
         """The collected text, with the middle elided when it was over the cap."""
-        head = "".join(self._head)
-        tail = "".join(self._tail)
-        kept = len(head) + len(tail)
-        if self.total <= kept:
-            return head + tail
-        tail = tail[-(self.cap - len(head)):] if self.cap > len(head) else ""
-        elided = self.total - len(head) - len(tail)
-        return f"{head}\n... [{elided} characters elided] ...\n{tail}"
+        return elide("".join(self._head) + "".join(self._tail), self.cap, self.total)
 
 
 class _Printer:
@@ -161,12 +154,15 @@ class Worker:
         self.images: list[Image.Image] = []
         self.new_images: list[tuple[str, Image.Image]] = []
         self.dropped = 0
+        self.over_budget = 0
+        self.image_bytes = 0
+        self.tag = 0
 
     # --- set-up ------------------------------------------------------------------------------------
-    def init(self, cfg: dict[str, Any], blobs: list[bytes]) -> None:
+    def init(self, cfg: dict[str, Any], images: list[Image.Image]) -> None:
         """Apply the episode's limits, bind the images and build the globals."""
         isolation.apply_limits(cfg["memory_mb"], cfg["cpu_s"])
-        self.seccomp = isolation.install_seccomp()
+        self.seccomp = seccomp.install()
         self.cfg = cfg
         seed = cfg.get("seed")
         random.seed(seed)
@@ -181,14 +177,26 @@ class Worker:
         else:  # defence-in-depth tests only: plain Python inside the confined process
             self.globals = {"__name__": "__sandbox__", "show": self.show,
                             "print": lambda *a, **k: _Printer(self.out)._call_print(*a, **k)}
-        for img in wire.unpack_images(cfg["images"], blobs, max_pixels=1 << 28):
+        for img in images:
             self._bind(img)
         if cfg.get("video"):
             self.globals["video_clue_0"] = VideoClue(self._video_rpc, cfg["video"])
 
+    def prewarm(self) -> None:
+        """While idle in the pool, take the paths every first cell takes.
+
+        Their copy-on-write faults and lazy set-up then happen here, not in the episode's first call.
+        """
+        guards = Guards(self.facades, {"show": self.show})
+        scratch = guards.globals(lambda *a: _Printer(self.out))
+        exec(compile_restricted_exec("x = [i * 2 for i in range(3)]\nprint(x, len(x))", "<warm>").code, scratch)
+        wire.parse_header(json.dumps({"op": "result", "stdout": self.out.getvalue(), "error": None}).encode())
+        self.out = OutputBuffer(8192)
+
     def _bind(self, img: Image.Image) -> str:
         name = f"image_clue_{len(self.images)}"
         self.images.append(img)
+        self.image_bytes += wire.image_bytes(img)
         self.globals[name] = img
         return name
 
@@ -220,23 +228,26 @@ class Worker:
         if img.width * img.height > max_px:
             scale = (max_px / (img.width * img.height)) ** 0.5
             img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))))
+        if self.image_bytes + wire.image_bytes(img) > self.cfg["max_image_bytes"]:
+            self.over_budget += 1  # the host would refuse it: the episode's images are capped in bytes
+            return
         self.new_images.append((self._bind(img), img))
 
     # --- video -------------------------------------------------------------------------------------
     def _video_rpc(self, method: str, indices: list[int]) -> np.ndarray:
         if len(indices) > self.cfg["max_frames_per_call"]:
             raise ValueError(f"at most {self.cfg['max_frames_per_call']} frames per call; ask for fewer")
-        wire.send(self.sock, {"op": "video", "method": method, "indices": indices})
+        wire.send(self.sock, {"op": "video", "method": method, "indices": indices, "tag": self.tag})
         header, blobs = wire.recv(self.sock)
         if header.get("op") == "video_error":
             raise RuntimeError(header.get("message", "video error"))
         return wire.unpack_array(header, blobs[0])
 
     # --- execution ---------------------------------------------------------------------------------
-    def run(self, code: str, cell: int) -> dict[str, Any]:
+    def run(self, code: str, cell: int, tag: int) -> dict[str, Any]:
         """Execute one cell; returns the reply header (images are sent as blobs)."""
         self.out = OutputBuffer(self.cfg["max_output_chars"])
-        self.new_images, self.dropped = [], 0
+        self.new_images, self.dropped, self.over_budget, self.tag = [], 0, 0, tag
         filename = f"<cell {cell}>"
         self.sources[filename] = code
         error = None
@@ -258,7 +269,10 @@ class Worker:
         stdout = self.out.getvalue()
         if self.dropped:
             stdout += f"\n[{self.dropped} more figure(s) were not returned: at most {self.cfg['max_images_per_call']} per call]"
-        return {"op": "result", "stdout": stdout, "error": error}
+        if self.over_budget:
+            stdout += (f"\n[{self.over_budget} figure(s) were not returned or bound: this episode's images reached "
+                       f"their cap of {self.cfg['max_image_bytes'] // 2**20} MB]")
+        return {"op": "result", "stdout": stdout, "error": error, "tag": tag}
 
     def _format_error(self, exc: BaseException) -> str:
         frames = traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__), lookup_lines=False)
@@ -274,7 +288,7 @@ class Worker:
             message = "<unprintable message>"
         head = "Traceback (most recent call last):\n" + "\n".join(lines) + "\n" if lines else ""
         text = f"{head}{type(exc).__name__}: {message}" if message else f"{head}{type(exc).__name__}"
-        return text if len(text) <= _ERROR_CHARS else text[: _ERROR_CHARS // 2] + "\n...\n" + text[-_ERROR_CHARS // 2:]
+        return elide(text, ERROR_CHARS)
 
 
 def _render(fig: Any) -> Image.Image:
@@ -298,27 +312,38 @@ def _array_to_image(x: np.ndarray) -> Image.Image:
     raise ValueError(f"cannot show an array of shape {arr.shape}; expected HxW or HxWx3")
 
 
+def _recv_init(sock: socket.socket) -> tuple[dict[str, Any], list[Image.Image]]:
+    cfg, _ = wire.recv(sock, 0)
+    images = []
+    for _ in range(int(cfg["n_images"])):  # one message per image, so no message is ever large
+        meta, blobs = wire.recv(sock)
+        images += wire.unpack_images([meta], blobs, max_pixels=1 << 28)
+    return cfg, images
+
+
 def serve(sock: socket.socket, facades: dict[str, Any]) -> None:
     """The worker's main loop: init, then one reply per cell until the host closes the channel."""
     worker = Worker(sock, facades)
+    worker.prewarm()
     try:
-        cfg, blobs = wire.recv(sock)
+        cfg, images = _recv_init(sock)
+        t0 = time.perf_counter()
         try:
-            worker.init(cfg, blobs)
+            worker.init(cfg, images)
         except Exception as exc:  # noqa: BLE001 - report set-up failures to the host
             wire.send(sock, {"op": "init_error", "message": f"{type(exc).__name__}: {exc}"})
             return
-        wire.send(sock, {"op": "ready", "seccomp": worker.seccomp, "uid": os.getuid()})
+        wire.send(sock, {"op": "ready", "seccomp": worker.seccomp, "uid": os.getuid(), "pid": os.getpid(),
+                         "capabilities": namespaces.capabilities(), "init_seconds": time.perf_counter() - t0})
         while True:
             header, _ = wire.recv(sock)
             if header.get("op") != "run":
                 return
             t0 = time.perf_counter()
-            reply = worker.run(str(header["code"]), int(header["cell"]))
+            reply = worker.run(str(header["code"]), int(header["cell"]), int(header["tag"]))
             reply["worker_seconds"] = time.perf_counter() - t0
             metas, img_blobs = wire.pack_images([img for _, img in worker.new_images])
             reply["images"] = metas
-            reply["image_names"] = [name for name, _ in worker.new_images]
             wire.send(sock, reply, img_blobs)
     except (wire.WireError, OSError):
         return

@@ -1,10 +1,13 @@
-"""Escape attempts against the restricted layer. Each asserts the canaries are untouched and the sandbox lives on.
+"""Escape attempts. Each runs twice: as agent code through the restricted compiler, and as plain Python in the
+worker with the compiler bypassed. The first must be refused by layer 1; in both, the OS layer must keep every
+canary untouched and the sandbox alive.
 
-Canaries: a secret file and a marker path on the host, a secret environment variable of the host, the host's
-input image, and module state seen by the next episode.
+Canaries: a secret file every user may read and a marker path on the host, a secret environment variable of
+the host, the host's input image, and module state seen by the next episode.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -95,6 +98,40 @@ ATTEMPTS = {
     "poison_facade_setattr": "setattr(np.linalg, 'norm', print)",
     "poison_math": "import math\nmath.pi = 3",
     "write_to_builtin_object": "x = (1).real\nsetattr(print, 'x', 1)",
+    # library functions that read attribute names or format strings (issue 9's review)
+    # (ESCAPED is printed only once layer 1 is bypassed; the payload after it is for the OS layer to stop.)
+    "functools_update_wrapper_globals": (
+        "import functools, statistics\ndef f(): pass\n"
+        "functools.update_wrapper(f, statistics.mean, assigned=(), updated=('__globals__',))\n"
+        "def g(): return eval\nev = g()\nprint('ESCAPED')\nprint(ev(\"open('{file}').read()\"))\n"
+        "ev(\"__import__('os').system('touch {marker}')\")"),
+    "functools_wraps_globals": (
+        "import functools, statistics\ndef f(): pass\n"
+        "f = functools.wraps(statistics.mean, assigned=(), updated=('__globals__',))(f)\n"
+        "def g(): return open\nop = g()\nprint('ESCAPED')\nprint(op('{file}').read())"),
+    "singledispatch_string_annotation": (
+        "import functools\n@functools.singledispatch\ndef f(x): pass\n"
+        "W = \"[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == '_wrap_close'][0]\"\n"
+        "def h(x: W): pass\nf.register(h)\nprint('ESCAPED', list(f.registry))\n"
+        "def k(x: \"[c for c in ().__class__.__base__.__subclasses__() if c.__name__ == '_wrap_close'][0]"
+        ".__init__.__globals__['system']('touch {marker}')\"): pass\nf.register(k)"),
+    "mpl_major_formatter_format_string": (
+        "import statistics\nfig, ax = plt.subplots()\n"
+        "ax.xaxis.set_major_formatter('{x.__globals__[sys].modules[os].environ}')\n"
+        "print(ax.xaxis.get_major_formatter()(statistics.mean))"),
+    "mpl_formatter_reads_file_path": (
+        "import statistics\nfig, ax = plt.subplots()\nax.xaxis.set_major_formatter('{x.__globals__}')\n"
+        "print(ax.xaxis.get_major_formatter()(statistics.mean))"),
+    "mpl_colorbar_format_string": (
+        "fig, ax = plt.subplots()\nim = ax.imshow(np.zeros((2, 2)))\n"
+        "cb = fig.colorbar(im, format='{x.__class__.__mro__[1].__subclasses__}')\nfig.canvas.draw()\n"
+        "print([t.get_text() for t in cb.ax.get_yticklabels()])"),
+    "userstring_format": (
+        "import collections\nprint(collections.UserString('{0.__class__.__mro__[1].__subclasses__}').format(1))"),
+    "mpl_bar_label_fmt": (
+        "fig, ax = plt.subplots()\nbars = ax.bar([0], [1.0])\n"
+        "labels = ax.bar_label(bars, fmt='{0.__class__.__mro__[1].__subclasses__}')\n"
+        "print(labels[0].get_text())"),
 }
 
 
@@ -106,15 +143,19 @@ def test_there_are_at_least_forty_attempts():
     assert len(ATTEMPTS) >= 40
 
 
+@pytest.mark.parametrize("restricted", [True, False], ids=["agent_code", "plain_python"])
 @pytest.mark.parametrize("name", sorted(ATTEMPTS))
-def test_escape_attempt_is_refused(name, canary, image):
-    with Sandbox(images=[image], timeout_s=5) as sb:
-        r = sb.run(_fill(ATTEMPTS[name], canary))
-        assert r.error is not None, f"{name} ran without error: {r.stdout!r}"
-        assert SECRET not in r.stdout and SECRET not in r.error
+def test_escape_attempt_is_refused(name, restricted, open_canary, image, monkeypatch):
+    monkeypatch.setenv("PYVISION_CANARY", SECRET)
+    with Sandbox(images=[image], timeout_s=5, restricted=restricted) as sb:
+        r = sb.run(_fill(ATTEMPTS[name], open_canary))
+        if restricted:  # layer 1 refuses on its own
+            assert r.error is not None, f"{name} ran without error: {r.stdout!r}"
+            assert "ESCAPED" not in r.stdout and "subclasses" not in r.stdout and "<module" not in r.stdout, r.stdout
+        assert SECRET not in r.stdout and SECRET not in (r.error or "")
         assert not r.timed_out
-        assert not canary["marker"].exists()
-        assert canary["file"].read_text() == SECRET
+        assert not os.path.exists(open_canary["marker"])
+        assert Path(open_canary["file"]).read_text() == SECRET
         assert os.environ["PYVISION_CANARY"] == SECRET
         after = sb.run("print(image_clue_0.size)")
         assert after.stdout == "(120, 80)\n" and not after.state_lost
