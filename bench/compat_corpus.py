@@ -60,8 +60,8 @@ class Program:
     exception: str = ""
 
     def meta(self) -> dict[str, object]:
-        """Everything but the code, for reports."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "cells"}
+        """Everything but the code (its number of cells instead), for reports."""
+        return {**{k: v for k, v in dataclasses.asdict(self).items() if k != "cells"}, "cells": len(self.cells)}
 
 
 def _header(path: Path, lines: list[str]) -> tuple[dict[str, str], int]:
