@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import difflib
 import inspect
 import textwrap
 import types
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from pyvision_envs.names import unknown_name
 from trainers.grpo.loss import AGG_MODES
 from trainers.grpo.ofr import OFR_MODES, OFRSettings
 from trainers.schedules import LR_SCHEDULES
@@ -317,9 +317,7 @@ def field_docs(cls: type) -> dict[str, str]:
 
 def _unknown_key(cls: type, key: str, where: str) -> ConfigError:
     names = [f.name for f in dataclasses.fields(cls)]
-    close = difflib.get_close_matches(key, names, n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"known keys: {', '.join(names)}"
-    return ConfigError(f"{where}: unknown key {key!r} for {cls.__name__}; {hint}")
+    return ConfigError(f"{where}: {unknown_name(f'{cls.__name__} key', key, names)}")
 
 
 def _apply_override(values: dict[str, Any], item: str, cls: type, hints: dict[str, Any]) -> None:

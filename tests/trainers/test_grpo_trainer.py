@@ -137,7 +137,7 @@ def test_cli_train_and_config_errors(tmp_path, capsys, player):
     assert json.loads((out / "metrics.jsonl").read_text().splitlines()[0])["step"] == 1
     assert (out / "policy" / "config.json").exists() and (out / "config.yaml").exists()
     assert train_main(["--config", "examples/configs/grpo_tiny.yaml", "group_sise=4"]) == 2
-    assert "did you mean 'group_size'" in capsys.readouterr().err
+    assert "Did you mean 'group_size'" in capsys.readouterr().err
 
 
 def test_end_reason_filter_counts(player, tmp_path):
