@@ -40,8 +40,7 @@ import numpy as np
 from gymnasium import spaces
 
 from agents._solvers import solver_code
-from agents.experts import code_turn
-from agents.guesser import answer_turn
+from pyvision_envs.protocol import answer_turn, code_turn
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PROBE_PROGRAM = "print(image_clue_0.size)"
