@@ -9,12 +9,12 @@ import torch
 
 from agents.presets import load_preset
 from pyvision_envs.types import EndReason
-from trainers.cli import train_main
 from trainers.config import load_config
 from trainers.grpo.ofr import oversample_filter_rank
 from trainers.grpo.trainer import GRPOTrainer
 from trainers.grpo.trainer_utils import PromptStream, split
 from trainers.metrics import read_metrics
+from trainers.train_cli import train_main
 
 ENV = "PyVision/VisualSearch-Easy-v0"
 FAST = ["env_id=" + ENV, "group_size=4", "train_batch=2", "gen_batch=2", "max_rounds=3", "max_turns=3",

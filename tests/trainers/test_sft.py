@@ -139,7 +139,7 @@ def test_resume_reaches_the_same_weights(data, tmp_path):
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "pyvision_envs.cli", "sft", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "trainers.cli", "sft", *args], capture_output=True,
                           text=True, timeout=600, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
