@@ -45,10 +45,10 @@ def policy_env_kwargs(bundle: PolicyBundle, env_kwargs: Mapping[str, Any] | None
 def episode_record(t: Trajectory) -> dict[str, Any]:
     """One evaluated episode as plain values (what ``summarize`` averages)."""
     return {
-        "seed": t.info.get("seed"), "task_id": t.info.get("task_id"), "correct": bool(t.correct),
+        "seed": t.seed, "task_id": t.info.get("task_id"), "correct": bool(t.correct),
         "accuracy": float(t.terms.accuracy), "reward": float(t.reward), "tool_calls": t.tool_calls,
-        "tool_errors": t.tool_errors, "images_returned": t.images_returned, "turns": int(t.info.get("turns", 0)),
-        "response_len": t.response_len, "end_reason": t.end_reason.value, "answer": t.info.get("answer_given"),
+        "tool_errors": t.tool_errors, "images_returned": t.images_returned, "turns": t.turns,
+        "response_len": t.response_len, "end_reason": t.end_reason.value, "answer": t.answer,
     }
 
 

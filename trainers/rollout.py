@@ -2,7 +2,9 @@
 
 Each trajectory has its own environment instance (``gym.make(env_id, **env_kwargs)``). A group of G rollouts of
 one prompt is G environments reset with the **same seed**; the first draws the task, the others are given it
-(``reset(seed=s, options={"task": task})``), so all G play the same task. Every turn, all live trajectories are generated together (left-padded, KV cache inside the call, stop
+(``reset(seed=s, options={"task": task})``), so all G play the same task. The engine reads the drawn task from the
+reset ``info["task"]``; an environment that does not put it there is asked through ``env.unwrapped.episode.task``
+(the fallback for environments written before ``info["task"]``). Every turn, all live trajectories are generated together (left-padded, KV cache inside the call, stop
 strings ``</code>`` and ``</answer>``), then their environments step in a thread pool (the sandbox runs in a
 separate process, so steps overlap).
 
@@ -23,7 +25,7 @@ drops such trajectories as broken interactions. The environment's own approximat
 
 Text-only policies see observation text alone (images stay in the sandbox); vision-language policies get every
 observation image through the image processor, and the processed ``pixel_values`` / ``image_grid_thw`` are kept
-in ``Trajectory.info`` for the loss forward.
+in ``Trajectory.vision_inputs`` for the loss forward.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ from PIL import Image
 
 from agents import chat
 from agents.hf_policy import Generation, HFPolicy
-from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Trajectory
+from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Task, Trajectory
 
-_INFO_DROP = ("messages", "task_public", "question")  # large or already in the trajectory
+_INFO_DROP = ("messages", "task_public", "question", "task")  # large or already in the trajectory
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class _Episode:
     info: dict[str, Any] = field(default_factory=dict)
     end: EndReason = EndReason.NONE
     terms: RewardTerms | None = None
+    task: Task | None = None
 
 
 class RolloutEngine:
@@ -176,9 +179,9 @@ class RolloutEngine:
         if shared is None:
             messages = [{"role": "system", "content": self.policy.system_prompt}] if self.policy.system_prompt else []
             messages.append(chat.user_message(obs.text, obs.images, vision=self.vision))
-            shared = tasks[ep.seed] = (ep.env.unwrapped.episode.task,
+            shared = tasks[ep.seed] = (_task_of(ep.env, info),
                                        chat.prompt_ids(self.tokenizer, messages, self.processor))
-        ep.ids = list(shared[1])
+        ep.task, ep.ids = shared[0], list(shared[1])
         ep.mask, ep.logps, ep.prompt_len = [0] * len(ep.ids), [0.0] * len(ep.ids), len(ep.ids)
         ep.images = list(obs.images)
         ep.info = dict(info)
@@ -243,14 +246,12 @@ class RolloutEngine:
         ep.images += list(obs.images)
 
     def _record(self, ep: _Episode) -> Trajectory:
-        info = {k: v for k, v in ep.info.items() if self.settings.keep_messages or k not in _INFO_DROP}
-        info.update(seed=ep.seed, sampled_spans=list(ep.spans), finish_reasons=list(ep.finish),
-                    turns=len(ep.spans), end_reason=ep.end)
-        if ep.end is EndReason.CONTEXT_FULL and ep.terms is None:
-            info["ended_by"] = "engine"  # the exact token budget, not the environment, ended it
+        info = {k: v for k, v in ep.info.items() if k not in _INFO_DROP
+                or (self.settings.keep_messages and k == "messages")}
+        vision: dict[str, Any] = {}
         if self.vision and ep.images:
             feats = self.processor(images=ep.images, return_tensors="pt")
-            info["pixel_values"], info["image_grid_thw"] = feats["pixel_values"], feats["image_grid_thw"]
+            vision = {"pixel_values": feats["pixel_values"], "image_grid_thw": feats["image_grid_thw"]}
         terms = ep.terms or RewardTerms()
         return Trajectory(
             prompt_id=f"{ep.info.get('task_id', self.env_id)}@{ep.seed}",
@@ -258,5 +259,14 @@ class RolloutEngine:
             prompt_len=ep.prompt_len, reward=float(terms.total), terms=terms, end_reason=ep.end,
             tool_calls=int(ep.info.get("tool_calls", 0)), tool_errors=int(ep.info.get("tool_errors", 0)),
             images_returned=int(ep.info.get("images_returned", 0)),
-            images=tuple(ep.images), info=info,
+            images=tuple(ep.images), info=info, seed=ep.seed, turns=len(ep.spans),
+            answer=ep.info.get("answer_given"), task=ep.task, spans=tuple(ep.spans),
+            finish_reasons=tuple(ep.finish), ended_by_engine=ep.end is EndReason.CONTEXT_FULL and ep.terms is None,
+            vision_inputs=vision,
         )
+
+
+def _task_of(env: Any, info: Mapping[str, Any]) -> Task:
+    """The task an environment drew at reset: ``info["task"]`` when it reports it, else its episode record."""
+    task = info.get("task")
+    return task if isinstance(task, Task) else env.unwrapped.episode.task

@@ -67,7 +67,7 @@ class StepLog:
             "rollout/tool_calls": sum(t.tool_calls for t in ts) / n,
             "rollout/tool_errors": sum(t.tool_errors for t in ts) / n,
             "rollout/images_returned": sum(t.images_returned for t in ts) / n,
-            "rollout/turns": sum(t.info.get("turns", 0) for t in ts) / n,
+            "rollout/turns": sum(t.turns for t in ts) / n,
             "rollout/response_len": sum(t.response_len for t in ts) / n,
             "rollout/sampled_tokens": float(sum(t.response_len for t in ts)),
         }
