@@ -15,11 +15,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
 from pyvision_envs.types import Trajectory
+
+T = TypeVar("T")
+
+
+def split(items: Sequence[T], parts: int) -> list[list[T]]:
+    """Cut ``items`` into ``parts`` contiguous chunks of near-equal size (mini- and micro-batches).
+
+    Some chunks are empty when there are fewer items than parts:
+
+    >>> split([1, 2, 3, 4, 5], 2)
+    [[1, 2], [3, 4, 5]]
+    >>> split([1], 3)
+    [[], [], [1]]
+    """
+    n = len(items)
+    return [list(items[i * n // parts:(i + 1) * n // parts]) for i in range(parts)]
 
 
 @dataclass

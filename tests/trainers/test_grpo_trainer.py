@@ -11,9 +11,10 @@ from agents.presets import load_preset
 from pyvision_envs.types import EndReason
 from trainers.config import load_config
 from trainers.grpo.ofr import oversample_filter_rank
+from trainers.grpo.prompts import PromptStream
 from trainers.grpo.trainer import GRPOTrainer
-from trainers.grpo.trainer_utils import PromptStream, split
 from trainers.metrics import read_metrics
+from trainers.rollout_batch import split
 from trainers.train_cli import train_main
 
 ENV = "PyVision/VisualSearch-Easy-v0"

@@ -96,7 +96,8 @@ class OFRStats:
     Trajectory counts per filter are exclusive, in filter order. ``*_share`` values are fractions in [0, 1].
     ``correct_neg_adv_share_*`` is the share of trajectories (of the pool before ranking, and of the kept batch
     after) that were graded correct yet got a negative advantage, which the tool bonus creates and ranking cuts.
-    ``gen_*`` values are over every generated trajectory, before any filter: the honest training curve.
+    Means over the generated trajectories (reward, accuracy...) are not here: ``OFRBatch.generated`` holds them
+    and ``trainers.grpo.step_metrics.rollout_metrics`` computes them once.
     """
 
     mode: str
@@ -120,10 +121,6 @@ class OFRStats:
     correct_neg_adv_share_pool: float = 0.0
     correct_neg_adv_share_kept: float = 0.0
     kept_reward_std_mean: float = 0.0
-    gen_reward_mean: float = 0.0
-    gen_accuracy: float = 0.0
-    gen_tool_calls_mean: float = 0.0
-    gen_response_len_mean: float = 0.0
 
     def as_dict(self, prefix: str = "ofr/") -> dict[str, float]:
         """Numeric stats keyed ``prefix + name`` (booleans as 0/1; the mode string left out)."""
@@ -132,12 +129,16 @@ class OFRStats:
 
 @dataclass(frozen=True)
 class OFRBatch:
-    """The kept trajectories, aligned with their advantages (computed on the full groups)."""
+    """The kept trajectories, aligned with their advantages (computed on the full groups) and training rewards.
+
+    ``generated`` holds every trajectory the step generated, before any filter, in generation order.
+    """
 
     trajectories: tuple[Trajectory, ...]
     advantages: tuple[float, ...]
     stats: OFRStats
     rewards: tuple[float, ...] = field(default=())
+    generated: tuple[Trajectory, ...] = field(default=())
 
     def __len__(self) -> int:
         return len(self.trajectories)
@@ -192,8 +193,7 @@ class _Counter:
         self.c: dict[str, Any] = dict.fromkeys(
             ("rounds", "prompts_used", "groups_generated", "trajectories_generated", "zero_variance_groups",
              "zero_variance_trajectories", "broken_trajectories", "no_image_trajectories", "zero_var_seen"), 0)
-        self.rewards: list[float] = []
-        self.correct = self.tool_calls = self.response_len = 0
+        self.generated: list[Trajectory] = []
 
 
 def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Counter) -> _PoolGroup | None:
@@ -206,11 +206,7 @@ def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Coun
     std = population_std(rewards)
     n.c["groups_generated"] += 1
     n.c["trajectories_generated"] += len(rewards)
-    n.rewards += rewards
-    for t in group.trajectories:
-        n.correct += t.correct
-        n.tool_calls += t.tool_calls
-        n.response_len += t.response_len
+    n.generated += group.trajectories
     n.c["zero_var_seen"] += std <= s.std_tol
     members = [(t, a, r) for t, a, r in zip(group.trajectories, adv.tolist(), rewards)]
     if not filtering:
@@ -280,7 +276,6 @@ def oversample_filter_rank(generate_round: GenerateRound, prompts: Iterable[Any]
     kept, cut = _select(ordered, s.target)
     pool_members = [m for g in pool for m in g.members]
     kept_members = [m for g in kept for m in g.members]
-    gen = max(n.c["trajectories_generated"], 1)
     stats = OFRStats(
         mode=s.mode, target=s.target, hit_max_rounds=hit_cap, prompts_exhausted=exhausted,
         **{k: v for k, v in n.c.items() if k != "zero_var_seen"},
@@ -290,12 +285,11 @@ def oversample_filter_rank(generate_round: GenerateRound, prompts: Iterable[Any]
         correct_neg_adv_share_pool=_share_correct_negative(pool_members),
         correct_neg_adv_share_kept=_share_correct_negative(kept_members),
         kept_reward_std_mean=sum(g.std for g in kept) / max(len(kept), 1),
-        gen_reward_mean=sum(n.rewards) / gen, gen_accuracy=n.correct / gen,
-        gen_tool_calls_mean=n.tool_calls / gen, gen_response_len_mean=n.response_len / gen,
     )
     return OFRBatch(
         trajectories=tuple(m[0] for m in kept_members),
         advantages=tuple(m[1] for m in kept_members),
         stats=stats,
         rewards=tuple(m[2] for m in kept_members),
+        generated=tuple(n.generated),
     )

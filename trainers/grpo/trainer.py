@@ -36,7 +36,7 @@ import json
 import math
 import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -55,10 +55,12 @@ from trainers.config import ConfigError, GRPOConfig, save_config
 from trainers.evaluate import evaluate_policy, policy_env_kwargs, summarize
 from trainers.grpo.loss import kl_k3, policy_loss
 from trainers.grpo.ofr import OFRBatch, OFRSettings, oversample_filter_rank
-from trainers.grpo.trainer_utils import PromptStream, StepLog, freeze_vision_tower, make_accelerator, split
+from trainers.grpo.prompts import PromptStream
+from trainers.grpo.setup import freeze_vision_tower, make_accelerator
+from trainers.grpo.step_metrics import batch_metrics, rollout_metrics
 from trainers.metrics import MetricsLogger, plot_metrics
 from trainers.rollout import RolloutEngine, RolloutSettings
-from trainers.rollout_batch import collate, dummy_batch, token_logprobs
+from trainers.rollout_batch import collate, dummy_batch, split, token_logprobs
 from trainers.schedules import lr_factor
 
 
@@ -127,7 +129,6 @@ class GRPOTrainer:
         self.ofr = self._ofr_settings()
         self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
         self.step = 0
-        self._log = StepLog()
 
     def _ofr_settings(self) -> OFRSettings:
         s = self.cfg.ofr_settings()
@@ -170,24 +171,20 @@ class GRPOTrainer:
     def train_step(self, step: int) -> dict[str, float]:
         """One step: collect a batch by oversample-filter-rank, update on it; returns the step's metrics."""
         self._seed_step(step)
-        self._log = StepLog()
         t0 = time.perf_counter()
         batch = oversample_filter_rank(self._generate_round, self.prompts, self.ofr)
         t1 = time.perf_counter()
         update = self.update(batch)
         self.step = step + 1
-        ofr = {k: v for k, v in batch.stats.as_dict().items() if not k.startswith("ofr/gen_")}  # = rollout/*
-        metrics = {**self._log.rollout_metrics(), **ofr, **update,
-                   **_batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": time.perf_counter() - t1,
+        metrics = {**rollout_metrics(batch.generated), **batch.stats.as_dict(), **update,
+                   **batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": time.perf_counter() - t1,
                    "lr": self.scheduler.get_last_lr()[0]}
         metrics["throughput/gen_tokens_per_s"] = metrics["rollout/sampled_tokens"] / max(t1 - t0, 1e-9)
         return self._mean_over_processes(metrics)
 
     def _generate_round(self, seeds: list[int]) -> Sequence[RolloutGroup]:
         with torch.no_grad(), self.accelerator.autocast():
-            groups = self.engine.rollout(seeds, self.cfg.group_size)
-        self._log.add([t for g in groups for t in g.trajectories])
-        return groups
+            return self.engine.rollout(seeds, self.cfg.group_size)
 
     # ----- the update -----
     def update(self, batch: OFRBatch) -> dict[str, float]:
@@ -326,12 +323,3 @@ class GRPOTrainer:
         keys = sorted(metrics)
         t = torch.tensor([float(metrics[k]) for k in keys], dtype=torch.float64, device=self.accelerator.device)
         return dict(zip(keys, self.accelerator.reduce(t, "mean").tolist()))
-
-
-def _batch_metrics(batch: OFRBatch) -> dict[str, float]:
-    n = max(len(batch), 1)
-    ends = Counter(t.end_reason.value for t in batch.trajectories)
-    return {"batch/reward": sum(batch.rewards) / n, "batch/size": float(len(batch)),
-            "batch/tokens": float(sum(len(t.token_ids) for t in batch.trajectories)),
-            "batch/abs_advantage": sum(abs(a) for a in batch.advantages) / n,
-            "batch/answered_share": ends.get("answered", 0) / n}
