@@ -114,23 +114,29 @@ def record_cold_start(job: dict[str, Any], out: Path) -> dict[str, Any]:
     return stats
 
 
-def evaluate(bundle: Any, job: dict[str, Any], label: str, chunk: int = 64) -> dict[str, Any]:
-    """Held-out evaluation in chunks (progress bar); same seeds and sampling seeds for every policy."""
+def evaluate(bundle: Any, job: dict[str, Any], label: str, chunk: int = 64) -> tuple[Any, list[Any]]:
+    """Held-out evaluation in chunks (progress bar); same seeds and sampling seeds for every policy.
+
+    Returns the summary and the per-episode records (``pyvision_envs.eval``), as every evaluation does.
+    """
     from tqdm import tqdm
 
-    from trainers.evaluate import evaluate_policy, summarize
+    from pyvision_envs.eval import summarize
+    from trainers.evaluate import evaluate_policy
+    from trainers.rollout import RolloutSettings
 
     ev = job.get("eval", {})
     first, n = int(ev.get("seed", 1_000_000)), int(ev.get("episodes", 256))
     seeds = list(range(first, first + n))
-    records: list[dict[str, Any]] = []
+    settings = RolloutSettings(max_new_tokens=job["max_new_tokens"], max_context_tokens=job["max_context_tokens"],
+                               temperature=job["temperature"])
+    records: list[Any] = []
     for k in tqdm(range(0, n, chunk), desc=f"eval {label}", unit="chunk", file=sys.stderr, dynamic_ncols=True):
-        part = evaluate_policy(bundle, job["env_id"], job.get("env_kwargs", {}), seeds[k:k + chunk],
-                               temperature=job["temperature"], max_new_tokens=job["max_new_tokens"],
-                               max_context_tokens=job["max_context_tokens"], max_turns=job["max_turns"],
-                               batch_size=chunk, sample_seed=int(job.get("seed", 0)) * 1000 + k)
-        records += part["per_episode"]
-    return summarize(records)
+        _, part = evaluate_policy(bundle, job["env_id"], job.get("env_kwargs", {}), seeds[k:k + chunk],
+                                  settings=settings, max_turns=job["max_turns"], batch_size=chunk,
+                                  sample_seed=int(job.get("seed", 0)) * 1000 + k, first_index=k)
+        records += part
+    return summarize(records, job["env_id"], label, first), records
 
 
 class Clock:
@@ -164,7 +170,7 @@ def run(job: dict[str, Any], out: Path) -> dict[str, Any]:
     clock("sft", t0)
 
     t0 = time.perf_counter()
-    sft_eval = evaluate(sft.bundle, job, "SFT")
+    sft_eval, sft_records = evaluate(sft.bundle, job, "SFT")
     clock("eval SFT", t0)
 
     t0 = time.perf_counter()
@@ -173,17 +179,16 @@ def run(job: dict[str, Any], out: Path) -> dict[str, Any]:
     clock("grpo", t0)
 
     t0 = time.perf_counter()
-    rl_eval = evaluate(trainer.bundle, job, "RL")
+    rl_eval, rl_records = evaluate(trainer.bundle, job, "RL")
     clock("eval RL", t0)
 
-    stats = compare(sft_eval, rl_eval)
+    stats = compare(sft_records, rl_records)
     plots = write_plots(out, sft_result.losses, sft_eval, rl_eval, stats)
     report = {"job": job, "data": data, "sft_loss_first_last": [sft_result.losses[0], sft_result.losses[-1]],
-              "sft": {k: v for k, v in sft_eval.items() if k != "per_episode"},
-              "rl": {k: v for k, v in rl_eval.items() if k != "per_episode"}, "comparison": stats,
+              "sft": sft_eval.as_dict(), "rl": rl_eval.as_dict(), "comparison": stats,
               "phase_seconds": clock.phases, "total_seconds": round(time.perf_counter() - clock.start, 1),
               "plots": [str(p) for p in plots + list(grpo_result.plots)],
-              "per_episode": {"sft": sft_eval["per_episode"], "rl": rl_eval["per_episode"]}}
+              "per_episode": {"sft": [r.as_dict() for r in sft_records], "rl": [r.as_dict() for r in rl_records]}}
     (out / "report.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     table = render_table(job, sft_eval, rl_eval, stats, clock.phases, report["total_seconds"])
     (out / "report.md").write_text(table + "\n", encoding="utf-8")

@@ -48,8 +48,8 @@ def _report(result: object) -> None:
               f"tool calls/episode {m.get('rollout/tool_calls', 0):.2f}, kept {int(m.get('ofr/kept', 0))}")
     ev = getattr(result, "eval", None)
     if ev:
-        print(f"  held-out ({ev['episodes']} episodes): accuracy {ev['accuracy']:.3f}, tool calls/episode "
-              f"{ev['tool_calls']:.2f}, turns {ev['turns']:.2f}")
+        print(f"  held-out ({ev.episodes} episodes): accuracy {ev.accuracy:.3f}, tool calls/episode "
+              f"{ev.mean_tool_calls:.2f}, turns {ev.mean_turns:.2f}")
     print(f"  policy: {result.policy_dir}")  # type: ignore[attr-defined]
     for path in getattr(result, "plots", []):
         print(f"  plot: {path}")

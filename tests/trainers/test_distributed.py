@@ -38,7 +38,7 @@ RUNNER = textwrap.dedent("""
               f"{out}/rank{rank}.safetensors")
     with open(f"{out}/rank{rank}.json", "w") as fh:
         json.dump({"world": trainer.world, "wrapper": type(trainer.model).__name__, "steps": result.steps,
-                   "positions": trainer.prompts.position, "eval": result.eval["episodes"]}, fh)
+                   "positions": trainer.prompts.position, "eval": result.eval.episodes}, fh)
 """)
 
 

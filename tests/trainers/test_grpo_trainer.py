@@ -49,8 +49,8 @@ def test_trainer_runs_end_to_end(player, tmp_path):
         # one epoch on fresh rollouts: the recomputed log-probs equal the sampling ones, so the ratio is 1
         assert abs(r["loss/ratio_mean"] - 1.0) < 1e-4 and abs(r["loss/approx_kl"]) < 1e-4
         assert r["loss/clip_frac"] == 0.0
-    assert records[-1]["eval/accuracy"] == result.eval["accuracy"] and result.eval["episodes"] == 4
-    assert json.loads((tmp_path / "run" / "eval.json").read_text())["accuracy"] == result.eval["accuracy"]
+    assert records[-1]["eval/accuracy"] == result.eval.accuracy and result.eval.episodes == 4
+    assert json.loads((tmp_path / "run" / "eval.json").read_text())["accuracy"] == result.eval.accuracy
     assert {p.name for p in result.plots} == {"reward.png", "accuracy.png", "tool_calls.png", "response_len.png"}
     assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["step-00000001",
                                                                                      "step-00000002"]
@@ -150,17 +150,24 @@ def test_end_reason_filter_counts(player, tmp_path):
     assert EndReason.CONTEXT_FULL.broken_interaction
 
 
-def test_evaluate_policy_same_seeds_same_tasks(player):
+def test_evaluate_policy_same_seeds_same_tasks(player, tmp_path):
     from trainers.evaluate import evaluate_policy
+    from trainers.rollout import RolloutSettings
 
     seeds = [1_000_000 + i for i in range(6)]
     rng = torch.get_rng_state()
-    a = evaluate_policy(player, ENV, {}, seeds, max_new_tokens=24, max_turns=3, batch_size=4)
-    b = evaluate_policy(player, ENV, {}, seeds, max_new_tokens=24, max_turns=3, batch_size=6)
+    short = RolloutSettings(max_new_tokens=24)
+    sa, a = evaluate_policy(player, ENV, {}, seeds, settings=short, max_turns=3, batch_size=4, out_dir=tmp_path)
+    sb, b = evaluate_policy(player, ENV, {}, seeds, settings=short, max_turns=3, batch_size=6)
     assert torch.equal(rng, torch.get_rng_state())  # the caller's generator is untouched
-    assert a["episodes"] == 6 and [e["seed"] for e in a["per_episode"]] == seeds
-    assert [e["task_id"] for e in a["per_episode"]] == [e["task_id"] for e in b["per_episode"]]
-    assert a["accuracy"] == sum(e["correct"] for e in a["per_episode"]) / 6
-    assert 1 <= a["turns"] <= 3 and sum(a["end_reasons"].values()) == 6
-    greedy = evaluate_policy(player, ENV, {}, seeds[:2], temperature=0.0, max_new_tokens=24, max_turns=3)
-    assert greedy["episodes"] == 2
+    assert sa.episodes == 6 and [r.seed for r in a] == seeds and [r.index for r in a] == list(range(6))
+    assert [r.task_id for r in a] == [r.task_id for r in b] and all(r.expected for r in a)
+    assert sa.accuracy == sum(r.correct for r in a) / 6 and sa.mean_response_len > 0
+    assert 1 <= sa.mean_turns <= 3 and sum(sa.end_reasons.values()) == 6
+    # the same files as `pyvision-rl eval`: one JSONL line per episode, transcripts, summary and index
+    assert [json.loads(x)["seed"] for x in (tmp_path / "episodes.jsonl").read_text().splitlines()] == seeds
+    assert "## assistant (turn 1)" in (tmp_path / "episode_0005" / "transcript.md").read_text()
+    assert json.loads((tmp_path / "summary.json").read_text())["accuracy"] == sa.accuracy
+    greedy, _ = evaluate_policy(player, ENV, {}, seeds[:2], settings=RolloutSettings(max_new_tokens=24,
+                                temperature=0.0), max_turns=3)
+    assert greedy.episodes == 2

@@ -48,11 +48,12 @@ import torch
 from tqdm.auto import tqdm
 
 from agents.hf_policy import HFPolicy
-from agents.presets import PolicyBundle, load_preset, save_bundle
+from agents.presets import PolicyBundle, load_preset, policy_env_kwargs, save_bundle
+from pyvision_envs.eval import EvalSummary, summarize
 from pyvision_envs.types import RolloutGroup, Trajectory
 from trainers.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from trainers.config import ConfigError, GRPOConfig, save_config
-from trainers.evaluate import evaluate_policy, policy_env_kwargs, summarize
+from trainers.evaluate import evaluate_policy
 from trainers.grpo.loss import kl_k3, policy_loss
 from trainers.grpo.ofr import OFRBatch, OFRSettings, oversample_filter_rank
 from trainers.grpo.prompts import PromptStream
@@ -73,7 +74,7 @@ class TrainResult:
         steps: Training steps completed.
         policy_dir: The final policy (``load_preset(str(policy_dir))`` loads it), written by the main process.
         last_metrics: The last logged step's metrics.
-        eval: Held-out evaluation (``evaluate_policy``'s summary) or None when ``eval_episodes`` is 0.
+        eval: Held-out evaluation summary, or None when ``eval_episodes`` is 0.
         plots: PNG files written.
 
     Files under ``output_dir``: ``config.yaml``, ``metrics.jsonl``, ``tensorboard/``, ``checkpoints/step-*``,
@@ -84,7 +85,7 @@ class TrainResult:
     steps: int
     policy_dir: Path
     last_metrics: dict[str, Any] = field(default_factory=dict)
-    eval: dict[str, Any] | None = None
+    eval: EvalSummary | None = None
     plots: list[Path] = field(default_factory=list)
 
 
@@ -165,7 +166,8 @@ class GRPOTrainer:
                 self.save()
             report = self.evaluate() if cfg.eval_episodes else None
             if report is not None:
-                logger.log(self.step, {f"eval/{k}": report[k] for k in ("accuracy", "reward", "tool_calls", "turns")})
+                logger.log(self.step, {"eval/accuracy": report.accuracy, "eval/reward": report.mean_reward,
+                                       "eval/tool_calls": report.mean_tool_calls, "eval/turns": report.mean_turns})
         return self._finish(metrics, report)
 
     def train_step(self, step: int) -> dict[str, float]:
@@ -279,27 +281,26 @@ class GRPOTrainer:
         self.step = state.step
         return state.step
 
-    def evaluate(self, episodes: int | None = None) -> dict[str, Any]:
+    def evaluate(self, episodes: int | None = None) -> EvalSummary:
         """Held-out evaluation on seeds ``eval_seed ..``, sharded over processes and gathered."""
         from accelerate.utils import gather_object
 
         cfg = self.cfg
         seeds = list(range(cfg.eval_seed, cfg.eval_seed + (cfg.eval_episodes if episodes is None else episodes)))
         with self.accelerator.autocast():
-            mine = evaluate_policy(self.bundle, cfg.env_id, self.env_kwargs, seeds[self.rank::self.world],
-                                   temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens,
-                                   max_context_tokens=cfg.max_context_tokens, sample_seed=cfg.seed + self.rank)
-        records = gather_object(mine["per_episode"]) if self.world > 1 else mine["per_episode"]
-        return summarize(sorted(records, key=lambda r: r["seed"]))
+            _, mine = evaluate_policy(self.bundle, cfg.env_id, self.env_kwargs, seeds[self.rank::self.world],
+                                      settings=self.engine.settings, sample_seed=cfg.seed + self.rank)
+        records = gather_object(mine) if self.world > 1 else mine
+        return summarize(sorted(records, key=lambda r: r.seed), cfg.env_id, str(cfg.model), cfg.eval_seed)
 
-    def _finish(self, metrics: dict[str, Any], report: dict[str, Any] | None) -> TrainResult:
+    def _finish(self, metrics: dict[str, Any], report: EvalSummary | None) -> TrainResult:
         policy_dir = self.output_dir / "policy"
         plots: list[Path] = []
         if self.is_main:
             save_bundle(PolicyBundle(self.accelerator.unwrap_model(self.model), self.bundle.tokenizer,
                                      self.bundle.processor, self.bundle.name), policy_dir)
             if report is not None:
-                (self.output_dir / "eval.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+                (self.output_dir / "eval.json").write_text(json.dumps(report.as_dict(), indent=1), encoding="utf-8")
             if (self.output_dir / "metrics.jsonl").exists():
                 plots = plot_metrics(self.output_dir / "metrics.jsonl", self.output_dir / "plots")
         self.accelerator.wait_for_everyone()
