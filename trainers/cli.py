@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.base import agent_names, make_agent
+from trainers import settings
 
 
 @dataclass(frozen=True)
@@ -61,21 +62,15 @@ COMMANDS: dict[str, Command] = {
 
 
 def parse_kv(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
-    """Read ``k=v`` pairs; values are JSON when they parse, else strings.
+    """Read ``k=v`` pairs with the one override parser (:func:`trainers.settings.parse_kv`): JSON values, else text.
 
     >>> parse_kv(["max_turns=30", "family=counting", "strict=true"], "--env-kw")
     {'max_turns': 30, 'family': 'counting', 'strict': True}
     """
-    out: dict[str, Any] = {}
-    for item in items or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"error: {flag} expects key=value, got {item!r}")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
+    try:
+        return settings.parse_kv(items)
+    except settings.ConfigError as exc:
+        raise SystemExit(f"error: {flag} expects key=value: {exc}") from None
 
 
 def cmd_list(args: argparse.Namespace) -> int:

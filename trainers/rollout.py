@@ -15,9 +15,10 @@ re-tokenized, so the loss sees exactly the tokens that were sampled.
 
 Context limit: the environment's own budget (``max_context_tokens`` with its ``token_counter``) counts message
 text only, not the chat template's tokens nor the policy's exact image tokens, so it cannot enforce an exact
-limit. The engine does it: a turn may generate at most ``max_context_tokens - len(context)`` tokens, and a
+limit. The engine does it, with its own, differently named setting (``RolloutSettings.max_trajectory_tokens``):
+a turn may generate at most ``max_trajectory_tokens - len(context)`` tokens, and a
 trajectory whose next observation would leave no room for a turn ends engine-side, before that observation is
-appended (so a trajectory never holds more than ``max_context_tokens`` tokens, unless its prompt alone does), with
+appended (so a trajectory never holds more than ``max_trajectory_tokens`` tokens, unless its prompt alone does), with
 ``EndReason.CONTEXT_FULL`` and zero reward terms
 (no answer was given; the environment is left mid-episode and is reset on its next use). Oversample-filter-rank
 drops such trajectories as broken interactions. The environment's own approximate budget stays as configured
@@ -41,40 +42,38 @@ from PIL import Image
 from agents import chat
 from agents.hf_policy import Generation, HFPolicy
 from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Task, Trajectory
+from trainers.settings import Settings
 
 _INFO_DROP = ("messages", "task_public", "question", "task")  # large or already in the trajectory
 
 
 @dataclass(frozen=True)
-class RolloutSettings:
-    """How rollouts are generated.
-
-    Attributes:
-        max_new_tokens: Tokens the policy may generate in one turn.
-        max_context_tokens: Exact total tokens of a trajectory (prompt, turns, observations); see the module
-            docstring for what happens at the limit.
-        temperature: Sampling temperature (0: greedy).
-        max_batch: Most rows in one ``generate`` call (0: every live trajectory at once). Rows are sorted by
-            context length before chunking, so chunks carry little padding.
-        env_workers: Threads that step environments in parallel (1: in order, in this thread).
-        keep_messages: Keep the environment's ``info["messages"]`` (the whole conversation, images included)
-            in ``Trajectory.info``; off in training to save memory.
-    """
+class RolloutSettings(Settings):
+    """How rollouts are generated (``GRPOConfig.rollout``; held-out evaluation uses the same)."""
 
     max_new_tokens: int = 512
-    max_context_tokens: int = 4096
+    """Tokens the policy may generate in one turn."""
+    max_trajectory_tokens: int = 4096
+    """Exact token limit of one trajectory (prompt, turns, observations), enforced by the engine: past it the
+    episode ends as ``context_full`` (see the module docstring). Not the environment's approximate
+    ``max_context_tokens``, which counts message text only."""
     temperature: float = 1.0
+    """Sampling temperature (0: greedy)."""
     max_batch: int = 0
+    """Most rows in one ``generate`` call (0: every live trajectory at once); rows are sorted by length first."""
     env_workers: int = 8
+    """Threads that step environments in parallel (1: in order, in this thread)."""
     keep_messages: bool = False
+    """Keep the environment's ``info["messages"]`` (the whole conversation, images included) in
+    ``Trajectory.info``; off in training to save memory."""
 
-    def __post_init__(self) -> None:
-        if self.max_new_tokens < 1 or self.max_context_tokens < 2:
-            raise ValueError(f"max_new_tokens={self.max_new_tokens} must be >= 1 and max_context_tokens="
-                             f"{self.max_context_tokens} >= 2")
-        if self.temperature < 0 or self.max_batch < 0 or self.env_workers < 1:
-            raise ValueError(f"temperature={self.temperature} and max_batch={self.max_batch} must be >= 0, "
-                             f"env_workers={self.env_workers} >= 1")
+    def validate(self) -> None:
+        """Positive limits, room for one whole turn, non-negative temperature."""
+        self._positive("max_new_tokens", "env_workers")
+        self._non_negative("temperature", "max_batch")
+        if self.max_trajectory_tokens <= self.max_new_tokens:
+            self._fail("max_trajectory_tokens", f"must exceed max_new_tokens={self.max_new_tokens} so that at "
+                       "least one full turn fits; raise it or lower max_new_tokens")
 
 
 @dataclass
@@ -185,12 +184,12 @@ class RolloutEngine:
         ep.mask, ep.logps, ep.prompt_len = [0] * len(ep.ids), [0.0] * len(ep.ids), len(ep.ids)
         ep.images = list(obs.images)
         ep.info = dict(info)
-        if len(ep.ids) >= self.settings.max_context_tokens:
+        if len(ep.ids) >= self.settings.max_trajectory_tokens:
             ep.end = EndReason.CONTEXT_FULL
 
     def _generate_turn(self, live: list[_Episode]) -> None:
         """Sample one turn for every live episode (those out of room end as context-full)."""
-        limit = self.settings.max_context_tokens
+        limit = self.settings.max_trajectory_tokens
         for ep in live:
             if len(ep.ids) >= limit:
                 ep.end = EndReason.CONTEXT_FULL
@@ -237,7 +236,7 @@ class RolloutEngine:
             return
         obs_ids = chat.observation_ids(self.tokenizer, obs.text, images=obs.images, processor=self.processor,
                                        sampled=ep.last)
-        if len(ep.ids) + len(obs_ids) >= self.settings.max_context_tokens:
+        if len(ep.ids) + len(obs_ids) >= self.settings.max_trajectory_tokens:
             ep.end = EndReason.CONTEXT_FULL  # no room for the reply and a next turn; the reply is not kept
             return
         ep.ids += obs_ids

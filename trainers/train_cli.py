@@ -14,10 +14,12 @@ too: accelerate then starts N gloo processes). ``--resume`` continues from the l
 from __future__ import annotations
 
 import argparse
+import operator
 import sys
 from collections.abc import Sequence
 
 from trainers.config import ConfigError, GRPOConfig, field_docs, load_config
+from trainers.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                                 "on a PyVision environment (SPEC section 4).")
     p.add_argument("--config", metavar="FILE", help="YAML config (GRPOConfig fields); defaults when omitted")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                   help="config overrides applied after the file, e.g. steps=20 env_kwargs.difficulty=easy")
+                   help="config overrides applied after the file, e.g. steps=20 batch.max_rounds=3 "
+                   "env_kwargs.difficulty=easy")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir")
     p.add_argument("--preset", metavar="NAME", help="shorthand for model=NAME (tiny, tiny-vl, smollm2-135m, a folder)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -34,10 +37,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_fields() -> None:
-    docs = field_docs(GRPOConfig)
     defaults = GRPOConfig()
-    for name, doc in docs.items():
-        print(f"{name} = {getattr(defaults, name)!r}\n    {' '.join(doc.split())}")
+    for name, doc in field_docs(GRPOConfig).items():
+        value = operator.attrgetter(name)(defaults)
+        head = f"{name}:" if isinstance(value, Settings) else f"{name} = {value!r}"
+        print(f"{head}\n    {' '.join(doc.split())}")
+    print("deprecated keys (still accepted, with a warning): "
+          + ", ".join(f"{old} -> {new}" for old, new in GRPOConfig.ALIASES.items()))
 
 
 def _report(result: object) -> None:

@@ -18,8 +18,9 @@ from trainers.rollout_batch import split
 from trainers.train_cli import train_main
 
 ENV = "PyVision/VisualSearch-Easy-v0"
-FAST = ["env_id=" + ENV, "group_size=4", "train_batch=2", "gen_batch=2", "max_rounds=3", "max_turns=3",
-        "max_new_tokens=24", "max_context_tokens=1024", "lr=3e-4", "eval_episodes=0", "progress=false"]
+FAST = ["env_id=" + ENV, "batch.group_size=4", "batch.train_batch=2", "batch.gen_batch=2", "batch.max_rounds=3",
+        "max_turns=3", "rollout.max_new_tokens=24", "rollout.max_trajectory_tokens=1024", "lr=3e-4",
+        "eval_episodes=0", "progress=false"]
 
 
 def config(tmp_path, *extra):
@@ -92,7 +93,7 @@ def test_grad_accum_matches_one_big_step(player, tmp_path):
 
 
 def test_kl_penalty_against_frozen_reference(player, tmp_path):
-    cfg = config(tmp_path / "kl", "steps=2", "kl_coef=0.5")  # ofr: the first update has non-zero advantages
+    cfg = config(tmp_path / "kl", "steps=2", "loss.kl_coef=0.5")  # ofr: the first update has non-zero advantages
     trainer = GRPOTrainer(cfg, bundle=copy.deepcopy(player))
     ref = params(trainer.ref_model)
     trainer.train()
@@ -106,7 +107,7 @@ def test_zero_variance_step_is_skipped(tmp_path):
     """A random policy never answers: every group is all-zero, oversample-filter-rank keeps nothing."""
     bundle = load_preset("tiny", seed=3)
     before = params(bundle.model)
-    cfg = config(tmp_path / "zero", "steps=1", "gen_batch=1", "max_rounds=2", "max_turns=2")
+    cfg = config(tmp_path / "zero", "steps=1", "batch.gen_batch=1", "batch.max_rounds=2", "max_turns=2")
     trainer = GRPOTrainer(cfg, bundle=bundle)
     metrics = trainer.train_step(0)
     assert metrics["update/skipped"] == 1.0 and metrics["ofr/kept"] == 0
@@ -131,19 +132,20 @@ def test_cli_train_and_config_errors(tmp_path, capsys, player):
     save_bundle(player, tmp_path / "player")
     out = tmp_path / "cli"
     assert train_main(["--config", "examples/configs/grpo_tiny.yaml", f"model={tmp_path / 'player'}",
-                       f"output_dir={out}", "steps=1", "group_size=2", "train_batch=2", "gen_batch=2",
-                       "max_new_tokens=24", "eval_episodes=2", "--no-progress"]) == 0
+                       f"output_dir={out}", "steps=1", "batch.group_size=2", "batch.train_batch=2",
+                       "batch.gen_batch=2", "rollout.max_new_tokens=24", "eval_episodes=2", "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "done: 1 steps" in text and "held-out (2 episodes)" in text
     assert json.loads((out / "metrics.jsonl").read_text().splitlines()[0])["step"] == 1
     assert (out / "policy" / "config.json").exists() and (out / "config.yaml").exists()
     assert train_main(["--config", "examples/configs/grpo_tiny.yaml", "group_sise=4"]) == 2
-    assert "Did you mean 'group_size'" in capsys.readouterr().err
+    assert "Did you mean 'batch.group_size'" in capsys.readouterr().err
 
 
 def test_end_reason_filter_counts(player, tmp_path):
     """Context-full trajectories (a tight budget) are dropped as broken interactions and counted."""
-    cfg = config(tmp_path / "ctx", "steps=1", "max_context_tokens=480", "max_new_tokens=8", "max_turns=3")
+    cfg = config(tmp_path / "ctx", "steps=1", "rollout.max_trajectory_tokens=480", "rollout.max_new_tokens=8",
+                 "max_turns=3")
     metrics = GRPOTrainer(cfg, bundle=copy.deepcopy(player)).train_step(0)
     assert metrics["rollout/end_context_full"] > 0
     assert metrics["ofr/broken_trajectories"] > 0

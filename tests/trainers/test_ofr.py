@@ -169,9 +169,9 @@ def test_filters_can_be_switched_off():
 
 def test_tool_reward_off_trains_on_accuracy_only():
     t = traj("p", 1, tools=3)
-    assert training_reward(t) == pytest.approx(1.3) and training_reward(t, tool_reward=False) == 1.0
+    assert training_reward(t) == pytest.approx(1.3) and training_reward(t, train_on_tool_reward=False) == 1.0
     # p3 is all correct: without the tool term it is zero-variance and dropped
-    batch = oversample_filter_rank(Generator(SCENARIO), iter(["p3", "p2"]), settings(tool_reward=False))
+    batch = oversample_filter_rank(Generator(SCENARIO), iter(["p3", "p2"]), settings(train_on_tool_reward=False))
     assert ids(batch) == ["p2"] * 4 and batch.stats.zero_variance_groups == 1
     assert batch.rewards == (1.0, 1.0, 0.0, 0.0)
 

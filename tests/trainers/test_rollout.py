@@ -175,14 +175,14 @@ def test_vision_language_policy_images_in_context():
 
 def test_context_and_turn_limits(tiny):
     prompt_len = 460  # VisualSearch-Easy prompts are 440-460 tokens with the tiny tokenizer
-    settings = RolloutSettings(max_new_tokens=6, max_context_tokens=prompt_len + 40, keep_messages=True)
+    settings = RolloutSettings(max_new_tokens=6, max_trajectory_tokens=prompt_len + 40, keep_messages=True)
     torch.manual_seed(3)
     with _engine(tiny, settings, max_turns=5) as engine:
         trajs = engine.run_episodes(list(range(30, 38)))
     ends = Counter(t.end_reason for t in trajs)
     assert ends[EndReason.CONTEXT_FULL] > 0, ends
     for t in trajs:
-        assert len(t.token_ids) <= settings.max_context_tokens
+        assert len(t.token_ids) <= settings.max_trajectory_tokens
         assert all(b - a <= 6 for a, b in t.spans)
         check_token_exact(t, tiny.tokenizer, None, engine.policy.turns)
         if t.end_reason is EndReason.CONTEXT_FULL:

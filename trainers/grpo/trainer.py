@@ -3,7 +3,7 @@
 ``GRPOTrainer(config).train()`` runs, per step::
 
     seed the samplers for (seed, step, rank)
-    batch = oversample_filter_rank(generate_round, prompts, ofr_settings)   # G rollouts per prompt, filtered
+    batch = oversample_filter_rank(generate_round, prompts, config.batch)   # G rollouts per prompt, filtered
     for each epoch, for each mini-batch of batch:                           # 1 x 1 in the paper
         for each micro-batch (grad_accum of them):
             logp = log-probs of the sampled tokens under the current model  # ratio starts at 1
@@ -32,6 +32,7 @@ the sampling policy.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import random
@@ -60,7 +61,7 @@ from trainers.grpo.prompts import PromptStream
 from trainers.grpo.setup import freeze_vision_tower, make_accelerator
 from trainers.grpo.step_metrics import batch_metrics, rollout_metrics
 from trainers.metrics import MetricsLogger, plot_metrics
-from trainers.rollout import RolloutEngine, RolloutSettings
+from trainers.rollout import RolloutEngine
 from trainers.rollout_batch import collate, dummy_batch, split, token_logprobs
 from trainers.schedules import lr_factor
 
@@ -102,15 +103,15 @@ class GRPOTrainer:
         self.bundle = bundle or load_preset(cfg.model, seed=cfg.seed)
         self.accelerator = acc = make_accelerator(cfg.bf16, find_unused=self.bundle.is_vl and not cfg.freeze_vision)
         self.rank, self.world = acc.process_index, acc.num_processes
-        if cfg.train_batch % self.world:
-            raise ConfigError(f"train_batch={cfg.train_batch} must be divisible by the {self.world} processes: "
-                              "each process trains on train_batch / processes prompts")
+        if cfg.batch.train_batch % self.world:
+            raise ConfigError(f"batch.train_batch={cfg.batch.train_batch} must be divisible by the {self.world} "
+                              "processes: each process trains on train_batch / processes prompts")
         self.output_dir = Path(cfg.output_dir)
         model = self.bundle.model.eval()  # no dropout: the loss forward must match the sampling policy
         if cfg.freeze_vision:
             freeze_vision_tower(model)
         # the frozen reference is the initial policy, so it is copied before any checkpoint is loaded
-        self.ref_model = copy.deepcopy(model).requires_grad_(False) if cfg.kl_coef > 0 else None
+        self.ref_model = copy.deepcopy(model).requires_grad_(False) if cfg.loss.kl_coef > 0 else None
         self.params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         # stepped by hand once per optimizer step (accelerate would step it once per process)
@@ -123,18 +124,17 @@ class GRPOTrainer:
         self.pad_id = self.bundle.tokenizer.pad_token_id
         self.env_kwargs = policy_env_kwargs(self.bundle, cfg.env_kwargs, cfg.max_turns)
         self.env_kwargs.setdefault("messages_in_info", False)
-        policy = HFPolicy(self.bundle, temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens)
-        self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, RolloutSettings(
-            max_new_tokens=cfg.max_new_tokens, max_context_tokens=cfg.max_context_tokens,
-            temperature=cfg.temperature))
+        policy = HFPolicy(self.bundle, temperature=cfg.rollout.temperature, max_new_tokens=cfg.rollout.max_new_tokens)
+        self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, cfg.rollout)
         self.ofr = self._ofr_settings()
         self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
         self.step = 0
 
     def _ofr_settings(self) -> OFRSettings:
-        s = self.cfg.ofr_settings()
-        return OFRSettings(**{**s.__dict__, "train_batch": s.train_batch // self.world,
-                              "gen_batch": math.ceil(s.gen_batch / self.world)})
+        """This process's share of each batch: ``train_batch / N`` prompts, ``ceil(gen_batch / N)`` per round."""
+        s = self.cfg.batch
+        return dataclasses.replace(s, train_batch=s.train_batch // self.world,
+                                   gen_batch=math.ceil(s.gen_batch / self.world))
 
     @property
     def is_main(self) -> bool:
@@ -186,7 +186,7 @@ class GRPOTrainer:
 
     def _generate_round(self, seeds: list[int]) -> Sequence[RolloutGroup]:
         with torch.no_grad(), self.accelerator.autocast():
-            return self.engine.rollout(seeds, self.cfg.group_size)
+            return self.engine.rollout(seeds, self.cfg.batch.group_size)
 
     # ----- the update -----
     def update(self, batch: OFRBatch) -> dict[str, float]:
@@ -210,7 +210,7 @@ class GRPOTrainer:
         cfg, acc = self.cfg, self.accelerator
         tokens = sum(t.response_len for t in trajs)
         g_tokens, g_seqs = self._global_sum([tokens, sum(1 for t in trajs if t.response_len)])
-        denom = (g_tokens if cfg.agg == "token-mean" else g_seqs) / self.world
+        denom = (g_tokens if cfg.loss.agg == "token-mean" else g_seqs) / self.world
         micro = split(list(range(len(trajs))), cfg.grad_accum)
         weighted: dict[str, float] = defaultdict(float)
         loss_sum = 0.0
@@ -233,21 +233,21 @@ class GRPOTrainer:
 
     def _micro_loss(self, trajs: list[Trajectory], adv: torch.Tensor, denom: float
                     ) -> tuple[torch.Tensor, dict[str, float]]:
-        cfg = self.cfg
+        lc, temperature = self.cfg.loss, self.cfg.rollout.temperature
         batch = collate(trajs, self.pad_id) if trajs else dummy_batch(self.pad_id)
         adv = adv if trajs else torch.zeros(1)
         batch = batch.to(self.accelerator.device)
         with self.accelerator.autocast():
-            logps, entropy = token_logprobs(self.model, batch, cfg.temperature, with_entropy=True)
+            logps, entropy = token_logprobs(self.model, batch, temperature, with_entropy=True)
         mask, old = batch.loss_mask[:, 1:], batch.old_logprobs[:, 1:]
-        loss, stats = policy_loss(logps, old, adv.to(logps.device), mask, clip_low=cfg.clip_low,
-                                  clip_high=cfg.clip_high, dual_clip=cfg.dual_clip, agg=cfg.agg, entropy=entropy,
+        loss, stats = policy_loss(logps, old, adv.to(logps.device), mask, clip_low=lc.clip_low,
+                                  clip_high=lc.clip_high, dual_clip=lc.dual_clip, agg=lc.agg, entropy=entropy,
                                   denominator=denom)
         if self.ref_model is not None:
             with torch.no_grad(), self.accelerator.autocast():
-                ref, _ = token_logprobs(self.ref_model, batch, cfg.temperature)
-            kl = kl_k3(logps, ref, mask, cfg.agg, denom)
-            loss = loss + cfg.kl_coef * kl
+                ref, _ = token_logprobs(self.ref_model, batch, temperature)
+            kl = kl_k3(logps, ref, mask, lc.agg, denom)
+            loss = loss + lc.kl_coef * kl
             stats["kl_ref"] = float(kl.detach()) * denom / max(stats["tokens"], 1.0)
         return loss, stats
 
