@@ -122,7 +122,7 @@ def _question(rng: random.Random) -> str:
 
 def _options(rng: random.Random) -> str:
     picks = rng.sample(_COLORS + _SHAPES + [str(n) for n in range(12)], 4)
-    return "\n".join(f"({letter}) {p}" for letter, p in zip("ABCD", picks))
+    return "\n".join(f"({letter}) {p}" for letter, p in zip("ABCD", picks, strict=True))
 
 
 def _sentence(rng: random.Random) -> str:

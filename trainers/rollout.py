@@ -142,6 +142,7 @@ class RolloutEngine:
         """Play one episode per seed (``env.reset(seed=...)``), all turns batched; trajectories in seed order."""
         while len(self._envs) < len(seeds):
             self._envs.append(gym.make(self.env_id, **self.env_kwargs))
+        # the pool may hold more environments than this call needs: zip stops at the seeds, by design
         episodes = [_Episode(env=env, seed=int(seed)) for env, seed in zip(self._envs, seeds)]
         tasks: dict[int, Any] = {}  # seed -> (task, prompt ids): shared by a group's members
         for ep in episodes:
@@ -202,7 +203,7 @@ class RolloutEngine:
                 [ep.ids for ep in chunk], [ep.images for ep in chunk] if self.vision else None,
                 max_new_tokens=min(self.settings.max_new_tokens, max(room)),
                 temperature=self.settings.temperature)
-            for ep, gen, r in zip(chunk, gens, room):
+            for ep, gen, r in zip(chunk, gens, room, strict=True):
                 self._append_sampled(ep, gen, r)
 
     def _append_sampled(self, ep: _Episode, gen: Generation, room: int) -> None:
@@ -225,7 +226,7 @@ class RolloutEngine:
             results = list(self._pool.map(step, eps))
         else:
             results = [step(ep) for ep in eps]
-        for ep, (obs, _reward, terminated, truncated, info) in zip(eps, results):
+        for ep, (obs, _reward, terminated, truncated, info) in zip(eps, results, strict=True):
             self._observe(ep, obs, terminated or truncated, info)
 
     def _observe(self, ep: _Episode, obs: Observation, done: bool, info: dict[str, Any]) -> None:

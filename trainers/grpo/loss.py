@@ -208,7 +208,7 @@ def policy_loss(
                 raise ValueError(f"entropy has shape {tuple(entropy.shape)}, expected {tuple(logprobs.shape)}")
             values["entropy"] = masked_mean(entropy.detach().to(mask.dtype), mask)
         # one device-to-host copy for all stats instead of one sync per value
-        stats = dict(zip(values, torch.stack(list(values.values())).double().tolist()))
+        stats = dict(zip(values, torch.stack(list(values.values())).double().tolist(), strict=True))
         stats["clip_frac"] = stats["clip_frac_low"] + stats["clip_frac_high"]
     return loss, stats
 

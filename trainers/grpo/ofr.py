@@ -181,7 +181,7 @@ def _select(groups: list[_PoolGroup], target: int) -> tuple[list[_PoolGroup], in
             break
         if take[i] == 0:  # did not fit whole, so it holds more than ``room``: cut it
             take[i], room, cut = room, 0, 1
-    kept = [_PoolGroup(g.std, g.members[:n]) for g, n in zip(groups, take) if n]
+    kept = [_PoolGroup(g.std, g.members[:n]) for g, n in zip(groups, take, strict=True) if n]
     return kept, cut
 
 
@@ -207,7 +207,7 @@ def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Coun
     n.c["trajectories_generated"] += len(rewards)
     n.generated += group.trajectories
     n.c["zero_var_seen"] += std <= s.std_tol
-    members = [(t, a, r) for t, a, r in zip(group.trajectories, adv.tolist(), rewards)]
+    members = [(t, a, r) for t, a, r in zip(group.trajectories, adv.tolist(), rewards, strict=True)]
     if not filtering:
         return _PoolGroup(std, members)
     if s.filter_zero_variance and std <= s.std_tol:

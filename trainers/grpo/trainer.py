@@ -323,4 +323,4 @@ class GRPOTrainer:
             return {k: float(v) for k, v in metrics.items()}
         keys = sorted(metrics)
         t = torch.tensor([float(metrics[k]) for k in keys], dtype=torch.float64, device=self.accelerator.device)
-        return dict(zip(keys, self.accelerator.reduce(t, "mean").tolist()))
+        return dict(zip(keys, self.accelerator.reduce(t, "mean").tolist(), strict=True))
