@@ -36,6 +36,14 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def _print_step(step: int, m: dict) -> None:
+    print(f"step {step + 1}: rollout {m['time/rollout_s']:.2f} s, update {m['time/update_s']:.2f} s, "
+          f"sampled {m['rollout/sampled_tokens']:.0f} tok ({m['throughput/gen_tokens_per_s']:.0f} tok/s), "
+          f"trained {m['batch/tokens']:.0f} tok ({m['batch/tokens'] / max(m['time/update_s'], 1e-9):.0f} tok/s), "
+          f"ratio {m.get('loss/ratio_mean', float('nan')):.4f}, reward {m['rollout/reward']:.3f}, "
+          f"turns {m['rollout/turns']:.2f}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description="A few bf16 GRPO steps on CUDA with SmolLM2-135M.")
     p.add_argument("--steps", type=int, default=3)
@@ -88,11 +96,7 @@ def main() -> None:
         totals["update"] += m["time/update_s"]
         totals["sampled"] += m["rollout/sampled_tokens"]
         totals["trained"] += m["batch/tokens"]
-        print(f"step {step + 1}: rollout {m['time/rollout_s']:.2f} s, update {m['time/update_s']:.2f} s, "
-              f"sampled {m['rollout/sampled_tokens']:.0f} tok ({m['throughput/gen_tokens_per_s']:.0f} tok/s), "
-              f"trained {m['batch/tokens']:.0f} tok ({m['batch/tokens'] / max(m['time/update_s'], 1e-9):.0f} tok/s), "
-              f"ratio {m.get('loss/ratio_mean', float('nan')):.4f}, reward {m['rollout/reward']:.3f}, "
-              f"turns {m['rollout/turns']:.2f}")
+        _print_step(step, m)
     trainer.engine.close()
     if args.cpu:
         import resource
