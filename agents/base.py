@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
 
+from pyvision_envs.names import unknown_name
 from pyvision_envs.types import Observation
 
 ENTRY_POINT_GROUP = "pyvision_rl.agents"
@@ -63,6 +63,4 @@ def make_agent(name: str, **kwargs: Any) -> Agent:
     plugins = _plugins()
     if name in plugins:
         return plugins[name].load()(**kwargs)
-    hint = difflib.get_close_matches(name, agent_names(), n=1)
-    extra = f" Did you mean {hint[0]!r}?" if hint else ""
-    raise KeyError(f"unknown agent {name!r}; known: {agent_names()}.{extra}")
+    raise KeyError(unknown_name("agent", name, agent_names()))

@@ -15,16 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.base import register_agent
-from agents.guesser import answer_turn, blind_guess
+from agents.guesser import blind_guess
 from agents.solvers import FRAME_BUDGET, solver_code
+from pyvision_envs.protocol import answer_turn, code_turn
 from pyvision_envs.types import Observation
 
 _ANSWER_LINE = re.compile(r"^ANSWER:\s*(\S[^\n]*?)\s*$", re.MULTILINE)
-
-
-def code_turn(code: str) -> str:
-    """The text of a code turn in the PyVision protocol."""
-    return f"<code>\n```python\n{code.strip()}\n```\n</code>"
 
 
 def read_answer(text: str) -> str | None:

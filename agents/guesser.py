@@ -12,16 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.base import register_agent
+from pyvision_envs.protocol import answer_turn
 from pyvision_envs.types import Observation
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # Option lines such as "A. red", "(B) blue" or "C: green" at the start of a line.
 _OPTION_LINE = re.compile(r"^\s*\(?([A-Z])[.):]\s+\S", re.MULTILINE)
-
-
-def answer_turn(answer: str) -> str:
-    """The text of a final-answer turn in the PyVision protocol."""
-    return f"<answer>\n\\boxed{{{answer}}}\n</answer>"
 
 
 def blind_guess(public: Mapping[str, Any], question: str, rng: random.Random) -> str:

@@ -30,9 +30,8 @@ from transformers import GenerationConfig, LogitsProcessor, StoppingCriteria, St
 from agents import chat
 from agents.base import register_agent
 from agents.presets import PolicyBundle, load_preset
+from pyvision_envs.protocol import STOP_STRINGS
 from pyvision_envs.types import Observation
-
-STOP_STRINGS = ("</code>", "</answer>")
 
 
 @dataclass(frozen=True)

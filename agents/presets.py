@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,24 @@ class PolicyBundle:
     def is_vl(self) -> bool:
         """Whether the policy takes images in its context."""
         return self.processor is not None
+
+
+def policy_env_kwargs(bundle: PolicyBundle, env_kwargs: Mapping[str, Any] | None, max_turns: int | None = None
+                      ) -> dict[str, Any]:
+    """Environment keywords for a policy: text-only policies play the image-in-Python-only variant.
+
+    ``image_in_context`` defaults to False for a policy without an image processor (it could not see an image
+    in its context anyway) and to True for a vision-language policy; an explicit value in ``env_kwargs`` wins.
+    ``max_turns`` is added when given; a different ``env_kwargs["max_turns"]`` is an error.
+    """
+    kwargs = dict(env_kwargs or {})
+    kwargs.setdefault("image_in_context", bundle.processor is not None)
+    if max_turns is not None:
+        if kwargs.get("max_turns", max_turns) != max_turns:
+            raise ValueError(f"env_kwargs.max_turns={kwargs['max_turns']} disagrees with max_turns={max_turns}; "
+                             "set max_turns only (the trainer passes it to the environment)")
+        kwargs["max_turns"] = max_turns
+    return kwargs
 
 
 def _tiny_text_config(tok: Any, **overrides: Any) -> Any:

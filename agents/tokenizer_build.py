@@ -23,6 +23,8 @@ from pathlib import Path
 
 from transformers import PreTrainedTokenizerFast
 
+from pyvision_envs.protocol import ANSWER_CLOSE, ANSWER_OPEN, CODE_CLOSE, CODE_OPEN, answer_turn
+
 BUILD_VERSION = 2  # bump when the corpus generator or the training settings change meaning
 SPECIAL_TOKENS = (
     "<|endoftext|>",
@@ -38,7 +40,7 @@ SPECIAL_TOKENS = (
 # opens is one decision: with separate "<code>", "\n", "```python" tokens a 2-layer model must look two tokens
 # back to tell a code block from an answer, and half its code turns drifted into "\boxed{".
 PROTOCOL_TOKENS = (
-    "<code>\n```python\n", "\n```\n</code>", "<answer>\n\\boxed{", "}\n</answer>",
+    CODE_OPEN, CODE_CLOSE, ANSWER_OPEN, ANSWER_CLOSE,
     "<code>", "</code>", "<answer>", "</answer>", "<interpreter>", "</interpreter>",
     "```python", "```", "\\boxed{", "Text Result:", "Image Result:", "<image>",
 )
@@ -120,7 +122,7 @@ def _question(rng: random.Random) -> str:
 
 def _options(rng: random.Random) -> str:
     picks = rng.sample(_COLORS + _SHAPES + [str(n) for n in range(12)], 4)
-    return "\n".join(f"({letter}) {p}" for letter, p in zip("ABCD", picks))
+    return "\n".join(f"({letter}) {p}" for letter, p in zip("ABCD", picks, strict=True))
 
 
 def _sentence(rng: random.Random) -> str:
@@ -141,14 +143,14 @@ def _episode(rng: random.Random) -> str:
         f"Image size: {w}x{h}. The image is loaded in Python as image_clue_0.",
         _question(rng), "Options:\n" + _options(rng),
         _sentence(rng),
-        f"<code>\n```python\n{_code(rng)}\n```\n</code>",
+        CODE_OPEN + _code(rng) + CODE_CLOSE,
     ]
     stdout = " ".join(str(rng.randint(0, 999)) for _ in range(rng.randint(1, 6)))
     k = rng.randint(1, 4)
     figure = f"<image_clue_{k}><image></image_clue_{k}>"
     parts.append(f"<interpreter>\nText Result:\n{stdout}\nImage Result:\n{figure}\n</interpreter>")
     answer = rng.choice(["A", "B", "C", "D", str(rng.randint(0, 99)), rng.choice(_COLORS), "yes", "no"])
-    parts.append(f"<answer>\n\\boxed{{{answer}}}\n</answer>")
+    parts.append(answer_turn(answer))
     return "\n".join(parts)
 
 

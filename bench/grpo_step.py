@@ -48,8 +48,9 @@ def ours(args, out: Path) -> dict:
     from trainers.grpo.trainer import GRPOTrainer
 
     cfg = load_config(None, [
-        "model=tiny", f"env_id={ENV_ID}", "mode=none", f"group_size={args.group}", f"train_batch={args.prompts}",
-        f"gen_batch={args.prompts}", "max_turns=1", f"max_new_tokens={args.max_new}", "max_context_tokens=2048",
+        "model=tiny", f"env_id={ENV_ID}", "batch.mode=none", f"batch.group_size={args.group}",
+        f"batch.train_batch={args.prompts}", f"batch.gen_batch={args.prompts}", "max_turns=1",
+        f"rollout.max_new_tokens={args.max_new}", "rollout.max_trajectory_tokens=2048",
         "lr=1e-6", "eval_episodes=0", "save_every=0", "progress=false", f"output_dir={out}",
         f"steps={args.warmup + args.steps}"])
     trainer = GRPOTrainer(cfg)

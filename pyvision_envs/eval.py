@@ -1,11 +1,19 @@
-"""Run an agent on an environment for N episodes: per-episode records, a summary, and readable transcripts.
+"""The evaluation records and files: per-episode records, a summary, readable transcripts.
 
-The runner needs only the Gymnasium API and an object with the agent protocol (``reset(observation, info)``,
-``act(observation, info) -> str``), so it works for scripted experts, models and plug-ins alike::
+This is the one evaluation stack. Every evaluation comes to a list of :class:`EpisodeRecord` and an
+:class:`EvalSummary` and writes its files with :class:`EvalWriter`: an agent played here through the Gymnasium
+API (:func:`evaluate`, for ``pyvision-rl eval``), or a batched policy played by the trainers' rollout engine
+(``trainers.evaluate.evaluate_policy``, whose trajectories become records through
+:meth:`EpisodeRecord.from_trajectory`). The agent runner needs only an object with the agent protocol
+(``reset(observation, info)``, ``act(observation, info) -> str``), so it works for scripted experts, models and
+plug-ins alike::
 
     env = gym.make("PyVision/Counting-v0")
     summary, records = evaluate(env, agent, episodes=20, seed=0, out_dir="runs/counting")
     print(summary.table())
+
+Files are written as each episode ends (its transcript and its line of ``episodes.jsonl``), so a crash keeps what
+was done; text that cannot be encoded (a lone surrogate printed by model code) is replaced, never raised.
 """
 
 from __future__ import annotations
@@ -22,12 +30,16 @@ from typing import Any
 
 import gymnasium as gym
 
-from pyvision_envs.types import EndReason, RewardTerms
+from pyvision_envs.types import EndReason, RewardTerms, Trajectory
 
 
 @dataclass(frozen=True)
 class EpisodeRecord:
-    """What one episode came to. ``seconds`` covers the agent and the environment together."""
+    """What one episode came to. ``seconds`` covers the agent and the environment together.
+
+    ``images_returned`` and ``response_len`` (tokens the policy generated) are known for policies played by the
+    rollout engine; an agent run leaves them 0.
+    """
 
     index: int
     seed: int
@@ -45,6 +57,23 @@ class EpisodeRecord:
     images_shown: int
     visual_tokens: int
     seconds: float
+    images_returned: int = 0
+    response_len: int = 0
+
+    @classmethod
+    def from_trajectory(cls, t: Trajectory, index: int, seconds: float = 0.0) -> EpisodeRecord:
+        """The record of a rollout-engine trajectory (task facts from ``t.task`` when the env reported it)."""
+        info, task = t.info, t.task
+        return cls(
+            index=index, seed=int(t.seed if t.seed is not None else -1),
+            task_id=task.id if task else str(info.get("task_id", "")),
+            family=task.family if task else str(info.get("family", "")),
+            expected=task.answer if task else None, answer=t.answer, correct=t.correct, reward=float(t.reward),
+            terms=t.terms, end_reason=t.end_reason, turns=t.turns, tool_calls=t.tool_calls,
+            tool_errors=t.tool_errors, images_shown=int(info.get("images_shown", 0)),
+            visual_tokens=int(info.get("visual_tokens", 0)), seconds=seconds,
+            images_returned=t.images_returned, response_len=t.response_len,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -56,7 +85,7 @@ class EpisodeRecord:
 
 @dataclass(frozen=True)
 class EvalSummary:
-    """Means over the episodes of one evaluation."""
+    """Means over the episodes of one evaluation (``seed``: the first episode's seed)."""
 
     env_id: str
     agent: str
@@ -70,6 +99,8 @@ class EvalSummary:
     mean_visual_tokens: float
     seconds_per_episode: float
     end_reasons: dict[str, int] = field(default_factory=dict)
+    mean_images_returned: float = 0.0
+    mean_response_len: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``--json`` output of ``pyvision-rl eval``)."""
@@ -150,6 +181,7 @@ def summarize(records: list[EpisodeRecord], env_id: str, agent: str, seed: int) 
         mean_reward=mean("reward"), mean_turns=mean("turns"), mean_tool_calls=mean("tool_calls"),
         mean_tool_errors=mean("tool_errors"), mean_visual_tokens=mean("visual_tokens"),
         seconds_per_episode=mean("seconds"), end_reasons=dict(Counter(r.end_reason.value for r in records)),
+        mean_images_returned=mean("images_returned"), mean_response_len=mean("response_len"),
     )
 
 
@@ -174,26 +206,20 @@ def evaluate(env: gym.Env, agent: Any, episodes: int, seed: int = 0, *, env_id: 
     """Run ``episodes`` episodes (episode ``i`` is reset with seed ``seed + i``) and summarize them.
 
     Dataset environments (those with a ``dataset``) walk their rows in order, episode ``i`` playing row
-    ``i`` modulo the dataset size. With ``out_dir``, each episode's transcript is written as it ends (see
-    :func:`write_transcript`), plus ``summary.json``, ``episodes.jsonl`` and an ``index.md``.
+    ``i`` modulo the dataset size. With ``out_dir``, files are written by :class:`EvalWriter` as each episode
+    ends.
     """
     if episodes < 1:
         raise ValueError(f"episodes must be at least 1, got {episodes}")
     env_id = env_id or (env.spec.id if env.spec else type(env.unwrapped).__name__)
     agent_name = agent_name or type(agent).__name__
-    out = Path(out_dir) if out_dir is not None else None
     rows = getattr(env.unwrapped, "dataset", None)
-    records = []
-    for i in _progress(episodes, progress):
-        options = {"index": i % len(rows)} if rows is not None else None
-        record, info = run_episode(env, agent, seed=seed + i, index=i, options=options)
-        records.append(record)
-        if out is not None:
-            write_transcript(out / f"episode_{i:04d}", record, _messages(env, info))
-    summary = summarize(records, env_id, agent_name, seed)
-    if out is not None:
-        _write_run(out, summary, records)
-    return summary, records
+    with EvalWriter(out_dir) as writer:
+        for i in _progress(episodes, progress):
+            options = {"index": i % len(rows)} if rows is not None else None
+            record, info = run_episode(env, agent, seed=seed + i, index=i, options=options)
+            writer.add(record, _messages(env, info))
+        return writer.finish(env_id, agent_name, seed), writer.records
 
 
 def _messages(env: gym.Env, info: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -240,16 +266,62 @@ def write_transcript(folder: str | Path, record: EpisodeRecord, messages: list[M
             n_img += 1
         lines.append("")
     path = folder / "transcript.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text("\n".join(lines), encoding="utf-8", errors="replace")  # model output may hold lone surrogates
     return path
 
 
-def _write_run(out: Path, summary: EvalSummary, records: list[EpisodeRecord]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
-    (out / "episodes.jsonl").write_text("".join(json.dumps(r.as_dict()) + "\n" for r in records))
+class EvalWriter:
+    """Collect episode records and write an evaluation's files as it goes, so a crash keeps what was done.
+
+    Per episode (:meth:`add`): its transcript folder and one line of ``episodes.jsonl``, flushed. At the end
+    (:meth:`finish`): ``summary.json`` and ``index.md``. With ``out_dir=None`` it only collects the records.
+    """
+
+    def __init__(self, out_dir: str | Path | None) -> None:
+        self.out = Path(out_dir) if out_dir is not None else None
+        self.records: list[EpisodeRecord] = []
+        self._jsonl = None
+        if self.out is not None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._jsonl = open(self.out / "episodes.jsonl", "w", encoding="utf-8")
+
+    def add(self, record: EpisodeRecord, messages: list[Mapping[str, Any]] | None = None) -> None:
+        """Keep one episode's record and, with an output folder, write its transcript and JSONL line."""
+        self.records.append(record)
+        if self.out is None or self._jsonl is None:
+            return
+        if messages is not None:
+            write_transcript(self.out / f"episode_{record.index:04d}", record, messages)
+        self._jsonl.write(json.dumps(record.as_dict()) + "\n")  # ASCII: json escapes any surrogate
+        self._jsonl.flush()
+
+    def finish(self, env_id: str, agent: str, seed: int) -> EvalSummary:
+        """Summarize the records, write ``summary.json`` and ``index.md``, close the JSONL; returns the summary."""
+        summary = summarize(self.records, env_id, agent, seed)
+        if self.out is not None:
+            (self.out / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
+            _write_index(self.out, summary, self.records, transcripts=(self.out / "episode_0000").is_dir())
+        self.close()
+        return summary
+
+    def close(self) -> None:
+        """Close the JSONL file (what was written stays)."""
+        if self._jsonl is not None:
+            self._jsonl.close()
+            self._jsonl = None
+
+    def __enter__(self) -> EvalWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _write_index(out: Path, summary: EvalSummary, records: list[EpisodeRecord], transcripts: bool) -> None:
     lines = [f"# {summary.env_id} with {summary.agent}", "", "```text", summary.table(), "```", "",
              "| episode | task | answer | expected | correct | reward | turns | end |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| [{r.index}](episode_{r.index:04d}/transcript.md) | {_cell(r.task_id)} | {_cell(r.answer)} | "
-              f"{_cell(r.expected)} | {r.correct} | {r.reward:g} | {r.turns} | {r.end_reason.value} |" for r in records]
-    (out / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for r in records:
+        name = f"[{r.index}](episode_{r.index:04d}/transcript.md)" if transcripts else str(r.index)
+        lines.append(f"| {name} | {_cell(r.task_id)} | {_cell(r.answer)} | {_cell(r.expected)} | {r.correct} | "
+                     f"{r.reward:g} | {r.turns} | {r.end_reason.value} |")
+    (out / "index.md").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="replace")

@@ -10,7 +10,14 @@ Answer(text='\\frac{1}{2}', well_formed=True)
 Malformed(reason='no <code> block and no <answer> found')
 
 The environment's reply to code is an ``<interpreter>`` message (:func:`render_result`); the first message of an
-episode is the task prompt (:func:`image_prompt`, :func:`video_prompt`).
+episode is the task prompt (:func:`image_prompt`, :func:`video_prompt`). The writer's side sits beside the reader:
+:func:`code_turn` and :func:`answer_turn` lay a turn out exactly as the strict parser wants it, and policies stop
+generating on :data:`STOP_STRINGS`.
+
+>>> parse_action(code_turn("print(1)")) == Code("print(1)\n")
+True
+>>> parse_action(answer_turn("7"))
+Answer(text='7', well_formed=True)
 """
 
 from __future__ import annotations
@@ -199,8 +206,37 @@ def format_hint(reason: str) -> Observation:
     )
 
 
-CODE_LAYOUT = "<code>\n```python\n# your code\n```\n</code>"
-ANSWER_LAYOUT = "<answer>\n\\boxed{your final answer}\n</answer>"
+CODE_OPEN = "<code>\n```python\n"
+"""What a code turn starts with (a single token of the ``tiny`` tokenizer)."""
+CODE_CLOSE = "\n```\n</code>"
+"""What a code turn ends with."""
+ANSWER_OPEN = "<answer>\n\\boxed{"
+"""What an answer turn starts with."""
+ANSWER_CLOSE = "}\n</answer>"
+"""What an answer turn ends with."""
+STOP_STRINGS = ("</code>", "</answer>")
+"""A policy's turn ends at the first of these (the environment then runs the code or grades the answer)."""
+CODE_LAYOUT = CODE_OPEN + "# your code" + CODE_CLOSE
+ANSWER_LAYOUT = ANSWER_OPEN + "your final answer" + ANSWER_CLOSE
+
+
+def code_turn(code: str) -> str:
+    r"""The text of a code turn in the PyVision protocol.
+
+    >>> code_turn("x = 1\n")
+    '<code>\n```python\nx = 1\n```\n</code>'
+    """
+    return f"{CODE_OPEN}{code.strip()}{CODE_CLOSE}"
+
+
+def answer_turn(answer: str) -> str:
+    r"""The text of a final-answer turn in the PyVision protocol.
+
+    >>> answer_turn("7")
+    '<answer>\n\\boxed{7}\n</answer>'
+    """
+    return f"{ANSWER_OPEN}{answer}{ANSWER_CLOSE}"
+
 
 _TOOLS = (
     "How to use Python:\n"

@@ -152,7 +152,16 @@ class Trajectory:
         tool_errors: Tool calls that failed.
         images_returned: Images that tools returned to the policy.
         images: All images in the conversation (inputs, then tool figures), in order.
-        info: The final ``info`` dict of the episode.
+        info: The final ``info`` dict of the episode (what the environment reported, nothing added).
+        seed: The episode seed (``reset(seed=...)``).
+        turns: Policy turns sampled (the last one included when the token budget cut the episode).
+        answer: The answer the policy gave (``info["answer_given"]``), None when it gave none.
+        task: The task played (its id, family and expected answer); None when the environment did not say.
+        spans: ``[start, end)`` positions in ``token_ids`` of each sampled turn.
+        finish_reasons: Why each turn's generation stopped (``stop``, ``length``, ``eos``...), one per span.
+        ended_by_engine: The rollout engine's exact token budget, not the environment, ended the episode.
+        vision_inputs: What a vision-language model's forward needs besides the ids (the image processor's
+            ``pixel_values`` and ``image_grid_thw`` for every image, in order); empty for text-only policies.
     """
 
     prompt_id: str
@@ -168,6 +177,14 @@ class Trajectory:
     images_returned: int = 0
     images: tuple[Image.Image, ...] = ()
     info: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    turns: int = 0
+    answer: str | None = None
+    task: Task | None = None
+    spans: tuple[tuple[int, int], ...] = ()
+    finish_reasons: tuple[str, ...] = ()
+    ended_by_engine: bool = False
+    vision_inputs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def correct(self) -> bool:

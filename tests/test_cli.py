@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyvision_envs import cli
 from pyvision_envs import eval as eval_module
+from trainers import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).with_name("pyvision-rl")
@@ -16,7 +16,7 @@ SCRIPT = Path(sys.executable).with_name("pyvision-rl")
 
 def run(*args, timeout=240):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pyvision_envs.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "trainers.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, env=env)
 
 
@@ -101,7 +101,7 @@ def test_eval_walks_dataset_rows_in_order(tmp_path):
 
 
 def test_missing_command_module_is_reported():
-    code = ("import sys; from pyvision_envs import cli; "
+    code = ("import sys; from trainers import cli; "
             "cli.COMMANDS['ghost'] = cli.Command('no_such_module_xyz:main', 'x'); sys.exit(cli.main(['ghost']))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 1 and "no_such_module_xyz" in out.stderr and "pip install" in out.stderr
@@ -113,13 +113,13 @@ def hello_main(argv):
 
 
 def test_extra_commands_hook_loads_lazily():
-    code = ("import sys; from pyvision_envs import cli; "
+    code = ("import sys; from trainers import cli; "
             "cli.COMMANDS['hello'] = cli.Command('tests.test_cli:hello_main', 'say hello'); "
             "assert 'tests.test_cli' not in sys.modules; "
             "sys.exit(cli.main(['hello', 'a', 'b']))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 3 and out.stdout.strip() == "hello a b", out.stderr
     helptext = subprocess.run(
-        [sys.executable, "-c", "from pyvision_envs import cli; cli.COMMANDS['hello'] = cli.Command('x:y', 'say hi'); "
+        [sys.executable, "-c", "from trainers import cli; cli.COMMANDS['hello'] = cli.Command('x:y', 'say hi'); "
                                "cli.main(['--help'])"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert "hello (say hi)" in helptext.stdout

@@ -146,3 +146,12 @@ def test_video_prompt_states_facts_and_shows_no_frames():
 def test_format_hint_names_reason_and_layouts():
     obs = protocol.format_hint("no <code> block and no <answer> found")
     assert "no <code> block" in obs.text and protocol.CODE_LAYOUT in obs.text and protocol.ANSWER_LAYOUT in obs.text
+
+
+def test_written_turns_parse_back_strictly():
+    """The writer (code_turn, answer_turn) and the reader (parse_action) agree, in strict mode too."""
+    from pyvision_envs.protocol import STOP_STRINGS, answer_turn, code_turn
+
+    assert parse_action(code_turn("  print(1)\n"), strict=True) == Code("print(1)\n")
+    assert parse_action(answer_turn("B"), strict=True) == Answer("B")
+    assert code_turn("x").endswith(STOP_STRINGS[0]) and answer_turn("x").endswith(STOP_STRINGS[1])

@@ -1,94 +1,158 @@
-"""``pyvision-rl train``: GRPO with oversample-filter-rank from a YAML config plus ``key=value`` overrides.
+"""The ``pyvision-rl`` command line (also ``python -m trainers.cli``).
 
-Usage::
+Built-in commands::
 
-    pyvision-rl train --config examples/configs/grpo_tiny.yaml [key=value ...] [--resume] [--preset NAME]
-    pyvision-rl train --help-config            # every config field with its description
-    python -m trainers.cli train ...           # the same, without the console script
+    pyvision-rl list [--json]
+    pyvision-rl eval --env ID --agent NAME --episodes N [--seed S] [--json] [--out DIR]
+                     [--env-kw k=v ...] [--agent-kw k=v ...] [--no-progress]
 
-Data parallel: ``accelerate launch --multi_gpu --num_processes N -m trainers.cli train --config FILE`` (on CPU
-too: accelerate then starts N gloo processes). ``--resume`` continues from the latest checkpoint in
-``output_dir`` exactly. Exit status 0 on success, 2 on a configuration error (the message says what to change).
+``k=v`` values are read as JSON when they parse (``max_turns=30``, ``image_in_context=false``), else as text.
+
+More commands (``train``, ``sft``, ``record``): a command is a function ``main(argv: list[str]) -> int | None``
+that parses its own arguments, declared as a row of :data:`COMMANDS` (``name -> Command("module:function",
+"one-line help")``). Its module is imported only when the command runs, so ``pyvision-rl list`` stays fast and
+torch-free. Agents are built by name through :func:`agents.base.make_agent`, which also finds plug-ins declared
+under the ``pyvision_rl.agents`` entry point.
+
+This module sits at the top of the import order (it uses ``agents`` and ``pyvision_envs``); the environment
+package imports nothing from here.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from trainers.config import ConfigError, GRPOConfig, field_docs, load_config
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pyvision-rl train", description="GRPO training with oversample-filter-rank "
-                                "on a PyVision environment (SPEC section 4).")
-    p.add_argument("--config", metavar="FILE", help="YAML config (GRPOConfig fields); defaults when omitted")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                   help="config overrides applied after the file, e.g. steps=20 env_kwargs.difficulty=easy")
-    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir")
-    p.add_argument("--preset", metavar="NAME", help="shorthand for model=NAME (tiny, tiny-vl, smollm2-135m, a folder)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--help-config", action="store_true", help="list every config field and exit")
-    return p
+from agents.base import agent_names, make_agent
+from trainers import settings
 
 
-def _print_fields() -> None:
-    docs = field_docs(GRPOConfig)
-    defaults = GRPOConfig()
-    for name, doc in docs.items():
-        print(f"{name} = {getattr(defaults, name)!r}\n    {' '.join(doc.split())}")
+@dataclass(frozen=True)
+class Command:
+    """An extra subcommand: ``target`` is ``"module:function"``, loaded only when the command runs."""
+
+    target: str
+    help: str = ""
+
+    def load(self) -> Callable[[list[str]], int | None]:
+        """Import and return the command's function.
+
+        Raises:
+            SystemExit: The module cannot be imported (say which, and what to install).
+        """
+        module, _, func = self.target.partition(":")
+        try:
+            return getattr(importlib.import_module(module), func)
+        except ImportError as exc:
+            raise SystemExit(f"error: this command lives in {module}, which could not be imported ({exc}); "
+                             "install the extra it needs, e.g. `pip install -e .[train]`") from exc
 
 
-def _report(result: object) -> None:
-    m = getattr(result, "last_metrics", {}) or {}
-    print(f"done: {result.steps} steps in {result.output_dir}")  # type: ignore[attr-defined]
-    if m:
-        print(f"  last step: reward {m.get('rollout/reward', 0):.3f}, accuracy {m.get('rollout/accuracy', 0):.3f}, "
-              f"tool calls/episode {m.get('rollout/tool_calls', 0):.2f}, kept {int(m.get('ofr/kept', 0))}")
-    ev = getattr(result, "eval", None)
-    if ev:
-        print(f"  held-out ({ev['episodes']} episodes): accuracy {ev['accuracy']:.3f}, tool calls/episode "
-              f"{ev['tool_calls']:.2f}, turns {ev['turns']:.2f}")
-    print(f"  policy: {result.policy_dir}")  # type: ignore[attr-defined]
-    for path in getattr(result, "plots", []):
-        print(f"  plot: {path}")
+COMMANDS: dict[str, Command] = {
+    "train": Command("trainers.train_cli:train_main", "GRPO training with oversample-filter-rank"),
+    "record": Command("trainers.record:main", "record agent trajectories as JSONL chat data"),
+    "sft": Command("trainers.sft:main", "supervised fine-tuning on recorded trajectories"),
+}
+"""Subcommands beyond ``list`` and ``eval``: ``name -> Command("module:function", help)``, imported on use."""
 
 
-def train_main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``pyvision-rl train``; returns the exit status."""
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    if args.help_config:
-        _print_fields()
-        return 0
-    overrides = list(args.overrides)
-    if args.preset:
-        overrides.append(f"model={args.preset}")
-    if args.resume:
-        overrides.append("resume=true")
-    if args.no_progress:
-        overrides.append("progress=false")
+def parse_kv(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
+    """Read ``k=v`` pairs with the one override parser (:func:`trainers.settings.parse_kv`): JSON values, else text.
+
+    >>> parse_kv(["max_turns=30", "family=counting", "strict=true"], "--env-kw")
+    {'max_turns': 30, 'family': 'counting', 'strict': True}
+    """
     try:
-        cfg = load_config(args.config, overrides, GRPOConfig)
-        from trainers.grpo.trainer import GRPOTrainer  # lazy: torch and transformers
+        return settings.parse_kv(items)
+    except settings.ConfigError as exc:
+        raise SystemExit(f"error: {flag} expects key=value: {exc}") from None
 
-        trainer = GRPOTrainer(cfg)
-        result = trainer.train()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if trainer.is_main:
-        _report(result)
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the environment ids (with what each needs) and the agent names."""
+    from pyvision_envs.registration import all_presets
+
+    presets = all_presets()
+    agents = agent_names()
+    if args.json:
+        print(json.dumps({"envs": [{"id": p.id, "needs": list(p.needs), "description": p.description}
+                                   for p in presets], "agents": agents}))
+        return 0
+    width = max(len(p.id) for p in presets)
+    print("environments:")
+    for p in presets:
+        needs = f"  [needs {', '.join(p.needs)}]" if p.needs else ""
+        print(f"  {p.id:<{width}}  {p.description}{needs}")
+    print("agents:\n  " + (", ".join(agents) if agents else "(none found)"))
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m trainers.cli train ...``: dispatch the subcommand."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] != "train":
-        print("usage: python -m trainers.cli train [--config FILE] [key=value ...] [--resume]", file=sys.stderr)
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run episodes, print the summary table (or JSON), optionally write transcripts."""
+    import gymnasium as gym
+
+    import pyvision_envs  # noqa: F401  (registers the ids)
+    from pyvision_envs.eval import evaluate
+
+    env_kw, agent_kw = parse_kv(args.env_kw, "--env-kw"), parse_kv(args.agent_kw, "--agent-kw")
+    try:
+        env = gym.make(args.env, **env_kw)
+        agent = make_agent(args.agent, **agent_kw)
+    except (gym.error.Error, KeyError, TypeError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    return train_main(argv[1:])
+    try:
+        summary, _ = evaluate(env, agent, args.episodes, seed=args.seed, env_id=args.env, agent_name=args.agent,
+                              out_dir=args.out, progress=not args.no_progress)
+    finally:
+        env.close()
+    print(json.dumps(summary.as_dict()) if args.json else summary.table())
+    if args.out and not args.json:
+        print(f"transcripts: {args.out}/index.md")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the built-in commands; extra commands are listed in its epilog."""
+    extras = COMMANDS
+    epilog = "more commands: " + ", ".join(f"{n} ({c.help})" if c.help else n for n, c in sorted(extras.items())) \
+        if extras else None
+    parser = argparse.ArgumentParser(prog="pyvision-rl", description="PyVision-RL environments and tools.",
+                                     epilog=epilog)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p_list = sub.add_parser("list", help="list environment ids and agents")
+    p_list.add_argument("--json", action="store_true", help="print one JSON object")
+    p_list.set_defaults(func=cmd_list)
+    p_eval = sub.add_parser("eval", help="run an agent on an environment and summarize")
+    p_eval.add_argument("--env", required=True, help="environment id, e.g. PyVision/Counting-v0")
+    p_eval.add_argument("--agent", required=True, help="agent name (see `pyvision-rl list`)")
+    p_eval.add_argument("--episodes", type=int, default=10, help="number of episodes (default 10)")
+    p_eval.add_argument("--seed", type=int, default=0, help="episode i is reset with seed S + i (default 0)")
+    p_eval.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p_eval.add_argument("--out", help="folder for per-episode transcripts (Markdown + PNG) and summaries")
+    p_eval.add_argument("--env-kw", nargs="*", metavar="K=V", help="keywords for gym.make")
+    p_eval.add_argument("--agent-kw", nargs="*", metavar="K=V", help="keywords for the agent")
+    p_eval.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_eval.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``pyvision-rl``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extras = COMMANDS
+    if argv and argv[0] in extras and argv[0] not in ("list", "eval"):
+        return int(extras[argv[0]].load()(argv[1:]) or 0)
+    args = build_parser().parse_args(argv)
+    if getattr(args, "episodes", 1) < 1:
+        print(f"error: --episodes must be at least 1, got {args.episodes}", file=sys.stderr)
+        return 2
+    return int(args.func(args))
 
 
 if __name__ == "__main__":

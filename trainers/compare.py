@@ -1,9 +1,10 @@
 """Compare two policies evaluated on the same held-out episodes: intervals, a paired test, a table and plots.
 
-Both evaluations must come from ``trainers.evaluate.evaluate_policy`` on the same seeds, so episode ``i`` of one
-is the same task as episode ``i`` of the other and the comparison is paired::
+Both evaluations are lists of :class:`pyvision_envs.eval.EpisodeRecord` on the same seeds (for instance from
+``trainers.evaluate.evaluate_policy``), so the episode of a seed is the same task in both and the comparison is
+paired::
 
-    stats = compare(sft_report, rl_report)
+    stats = compare(sft_records, rl_records)
     stats["diff"], stats["diff_ci95"], stats["mcnemar_p"]
 
 * accuracy of each policy with a 95% Wilson score interval;
@@ -17,6 +18,8 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from pyvision_envs.eval import EpisodeRecord, EvalSummary
 
 Z95 = 1.959964
 
@@ -50,54 +53,51 @@ def mcnemar_exact(b: int, c: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def _by_seed(report: Mapping[str, Any]) -> dict[Any, Mapping[str, Any]]:
-    return {e["seed"]: e for e in report["per_episode"]}
-
-
-def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+def compare(a: Sequence[EpisodeRecord], b: Sequence[EpisodeRecord]) -> dict[str, Any]:
     """Paired comparison of two evaluations on the same seeds (``b`` minus ``a``).
 
     Raises:
         ValueError: The two evaluations did not play the same episode seeds.
     """
-    ea, eb = _by_seed(a), _by_seed(b)
+    ea, eb = {r.seed: r for r in a}, {r.seed: r for r in b}
     if set(ea) != set(eb) or not ea:
         raise ValueError("the two evaluations must play the same (non-empty) set of episode seeds; evaluate "
                          "both policies with the same seeds")
     seeds = sorted(ea)
-    ca = [int(ea[s]["correct"]) for s in seeds]
-    cb = [int(eb[s]["correct"]) for s in seeds]
+    ca = [int(ea[s].correct) for s in seeds]
+    cb = [int(eb[s].correct) for s in seeds]
     n = len(seeds)
-    d = [y - x for x, y in zip(ca, cb)]
+    d = [y - x for x, y in zip(ca, cb, strict=True)]
     mean = sum(d) / n
     var = sum((x - mean) ** 2 for x in d) / max(n - 1, 1)
     se = math.sqrt(var / n)
-    better = sum(1 for x, y in zip(ca, cb) if y > x)
-    worse = sum(1 for x, y in zip(ca, cb) if x > y)
+    better = sum(1 for x, y in zip(ca, cb, strict=True) if y > x)
+    worse = sum(1 for x, y in zip(ca, cb, strict=True) if x > y)
     return {
         "episodes": n, "acc_a": sum(ca) / n, "acc_b": sum(cb) / n,
         "acc_a_ci95": wilson(sum(ca), n), "acc_b_ci95": wilson(sum(cb), n),
         "diff": mean, "diff_se": se, "diff_ci95": (mean - Z95 * se, mean + Z95 * se),
         "b_right_a_wrong": better, "a_right_b_wrong": worse, "mcnemar_p": mcnemar_exact(better, worse),
-        "tool_calls_a": sum(float(ea[s]["tool_calls"]) for s in seeds) / n,
-        "tool_calls_b": sum(float(eb[s]["tool_calls"]) for s in seeds) / n,
+        "first_seed": seeds[0],
+        "tool_calls_a": sum(ea[s].tool_calls for s in seeds) / n,
+        "tool_calls_b": sum(eb[s].tool_calls for s in seeds) / n,
     }
 
 
-def render_table(job: Mapping[str, Any], a: Mapping[str, Any], b: Mapping[str, Any], stats: Mapping[str, Any],
+def render_table(job: Mapping[str, Any], a: EvalSummary, b: EvalSummary, stats: Mapping[str, Any],
                  phases: Mapping[str, float], total: float, names: Sequence[str] = ("SFT", "RL (GRPO)")) -> str:
     """The Markdown report: held-out table, the paired comparison and the phase timings."""
     n = stats["episodes"]
     rows = [
-        f"Held-out: {n} episodes of {job.get('env_id')} (seeds {min(e['seed'] for e in a['per_episode'])}..), "
+        f"Held-out: {n} episodes of {job.get('env_id')} (seeds {stats['first_seed']}..), "
         f"temperature {job.get('temperature')}, max {job.get('max_turns')} turns, the same episodes for both.",
         "",
         "| policy | accuracy | 95% CI | tool calls / episode | turns / episode | reward |",
         "|---|---|---|---|---|---|",
     ]
     for name, rep, ci in ((names[0], a, stats["acc_a_ci95"]), (names[1], b, stats["acc_b_ci95"])):
-        rows.append(f"| {name} | {rep['accuracy']:.3f} | [{ci[0]:.3f}, {ci[1]:.3f}] | {rep['tool_calls']:.2f} | "
-                    f"{rep['turns']:.2f} | {rep['reward']:.3f} |")
+        rows.append(f"| {name} | {rep.accuracy:.3f} | [{ci[0]:.3f}, {ci[1]:.3f}] | {rep.mean_tool_calls:.2f} | "
+                    f"{rep.mean_turns:.2f} | {rep.mean_reward:.3f} |")
     lo, hi = stats["diff_ci95"]
     rows += [
         "",
@@ -112,7 +112,7 @@ def render_table(job: Mapping[str, Any], a: Mapping[str, Any], b: Mapping[str, A
     return "\n".join(rows)
 
 
-def write_plots(out: str | Path, sft_losses: Sequence[float], a: Mapping[str, Any], b: Mapping[str, Any],
+def write_plots(out: str | Path, sft_losses: Sequence[float], a: EvalSummary, b: EvalSummary,
                 stats: Mapping[str, Any], names: Sequence[str] = ("SFT", "RL (GRPO)")) -> list[Path]:
     """``heldout.png`` (accuracy with 95% intervals, tool calls per episode) and ``sft_loss.png``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -125,10 +125,10 @@ def write_plots(out: str | Path, sft_losses: Sequence[float], a: Mapping[str, An
     ax1, ax2 = fig.subplots(1, 2)
     accs = [stats["acc_a"], stats["acc_b"]]
     cis = [stats["acc_a_ci95"], stats["acc_b_ci95"]]
-    err = [[p - ci[0] for p, ci in zip(accs, cis)], [ci[1] - p for p, ci in zip(accs, cis)]]
+    err = [[p - ci[0] for p, ci in zip(accs, cis, strict=True)], [ci[1] - p for p, ci in zip(accs, cis, strict=True)]]
     ax1.bar(names, accs, yerr=err, capsize=6, color=["#8c8c8c", "#2f7ed8"])
     ax1.set(ylim=(0, 1), ylabel="held-out accuracy", title=f"accuracy ({stats['episodes']} episodes, 95% CI)")
-    ax2.bar(names, [a["tool_calls"], b["tool_calls"]], color=["#8c8c8c", "#2f7ed8"])
+    ax2.bar(names, [a.mean_tool_calls, b.mean_tool_calls], color=["#8c8c8c", "#2f7ed8"])
     ax2.set(ylabel="tool calls per episode", title="tool calls per episode")
     fig.tight_layout()
     paths = [out / "heldout.png"]

@@ -2,7 +2,7 @@
 
 Key names are free-form (``rollout/reward``, ``ofr/broken_trajectories``, ``loss/clip_frac`` ...). The plots pick
 their series by the key's last ``/`` component with a leading ``gen_``/``mean_`` and a trailing ``_mean`` removed,
-so ``rollout/accuracy``, ``eval/accuracy`` and ``ofr/gen_accuracy`` all land on the accuracy plot:
+so ``rollout/accuracy`` and ``eval/accuracy`` land on the same accuracy plot:
 
 ========================  =====================================
 plot file                 series whose normalized name is

@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``pyvision-rl record``; returns the exit status."""
     import gymnasium as gym
 
-    from pyvision_envs.cli import parse_kv
+    from trainers.cli import parse_kv
 
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.episodes < 1:

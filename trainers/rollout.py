@@ -2,7 +2,9 @@
 
 Each trajectory has its own environment instance (``gym.make(env_id, **env_kwargs)``). A group of G rollouts of
 one prompt is G environments reset with the **same seed**; the first draws the task, the others are given it
-(``reset(seed=s, options={"task": task})``), so all G play the same task. Every turn, all live trajectories are generated together (left-padded, KV cache inside the call, stop
+(``reset(seed=s, options={"task": task})``), so all G play the same task. The engine reads the drawn task from the
+reset ``info["task"]``; an environment that does not put it there is asked through ``env.unwrapped.episode.task``
+(the fallback for environments written before ``info["task"]``). Every turn, all live trajectories are generated together (left-padded, KV cache inside the call, stop
 strings ``</code>`` and ``</answer>``), then their environments step in a thread pool (the sandbox runs in a
 separate process, so steps overlap).
 
@@ -13,9 +15,10 @@ re-tokenized, so the loss sees exactly the tokens that were sampled.
 
 Context limit: the environment's own budget (``max_context_tokens`` with its ``token_counter``) counts message
 text only, not the chat template's tokens nor the policy's exact image tokens, so it cannot enforce an exact
-limit. The engine does it: a turn may generate at most ``max_context_tokens - len(context)`` tokens, and a
+limit. The engine does it, with its own, differently named setting (``RolloutSettings.max_trajectory_tokens``):
+a turn may generate at most ``max_trajectory_tokens - len(context)`` tokens, and a
 trajectory whose next observation would leave no room for a turn ends engine-side, before that observation is
-appended (so a trajectory never holds more than ``max_context_tokens`` tokens, unless its prompt alone does), with
+appended (so a trajectory never holds more than ``max_trajectory_tokens`` tokens, unless its prompt alone does), with
 ``EndReason.CONTEXT_FULL`` and zero reward terms
 (no answer was given; the environment is left mid-episode and is reset on its next use). Oversample-filter-rank
 drops such trajectories as broken interactions. The environment's own approximate budget stays as configured
@@ -23,7 +26,7 @@ drops such trajectories as broken interactions. The environment's own approximat
 
 Text-only policies see observation text alone (images stay in the sandbox); vision-language policies get every
 observation image through the image processor, and the processed ``pixel_values`` / ``image_grid_thw`` are kept
-in ``Trajectory.info`` for the loss forward.
+in ``Trajectory.vision_inputs`` for the loss forward.
 """
 
 from __future__ import annotations
@@ -38,41 +41,39 @@ from PIL import Image
 
 from agents import chat
 from agents.hf_policy import Generation, HFPolicy
-from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Trajectory
+from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Task, Trajectory
+from trainers.settings import Settings
 
-_INFO_DROP = ("messages", "task_public", "question")  # large or already in the trajectory
+_INFO_DROP = ("messages", "task_public", "question", "task")  # large or already in the trajectory
 
 
 @dataclass(frozen=True)
-class RolloutSettings:
-    """How rollouts are generated.
-
-    Attributes:
-        max_new_tokens: Tokens the policy may generate in one turn.
-        max_context_tokens: Exact total tokens of a trajectory (prompt, turns, observations); see the module
-            docstring for what happens at the limit.
-        temperature: Sampling temperature (0: greedy).
-        max_batch: Most rows in one ``generate`` call (0: every live trajectory at once). Rows are sorted by
-            context length before chunking, so chunks carry little padding.
-        env_workers: Threads that step environments in parallel (1: in order, in this thread).
-        keep_messages: Keep the environment's ``info["messages"]`` (the whole conversation, images included)
-            in ``Trajectory.info``; off in training to save memory.
-    """
+class RolloutSettings(Settings):
+    """How rollouts are generated (``GRPOConfig.rollout``; held-out evaluation uses the same)."""
 
     max_new_tokens: int = 512
-    max_context_tokens: int = 4096
+    """Tokens the policy may generate in one turn."""
+    max_trajectory_tokens: int = 4096
+    """Exact token limit of one trajectory (prompt, turns, observations), enforced by the engine: past it the
+    episode ends as ``context_full`` (see the module docstring). Not the environment's approximate
+    ``max_context_tokens``, which counts message text only."""
     temperature: float = 1.0
+    """Sampling temperature (0: greedy)."""
     max_batch: int = 0
+    """Most rows in one ``generate`` call (0: every live trajectory at once); rows are sorted by length first."""
     env_workers: int = 8
+    """Threads that step environments in parallel (1: in order, in this thread)."""
     keep_messages: bool = False
+    """Keep the environment's ``info["messages"]`` (the whole conversation, images included) in
+    ``Trajectory.info``; off in training to save memory."""
 
-    def __post_init__(self) -> None:
-        if self.max_new_tokens < 1 or self.max_context_tokens < 2:
-            raise ValueError(f"max_new_tokens={self.max_new_tokens} must be >= 1 and max_context_tokens="
-                             f"{self.max_context_tokens} >= 2")
-        if self.temperature < 0 or self.max_batch < 0 or self.env_workers < 1:
-            raise ValueError(f"temperature={self.temperature} and max_batch={self.max_batch} must be >= 0, "
-                             f"env_workers={self.env_workers} >= 1")
+    def validate(self) -> None:
+        """Positive limits, room for one whole turn, non-negative temperature."""
+        self._positive("max_new_tokens", "env_workers")
+        self._non_negative("temperature", "max_batch")
+        if self.max_trajectory_tokens <= self.max_new_tokens:
+            self._fail("max_trajectory_tokens", f"must exceed max_new_tokens={self.max_new_tokens} so that at "
+                       "least one full turn fits; raise it or lower max_new_tokens")
 
 
 @dataclass
@@ -93,6 +94,7 @@ class _Episode:
     info: dict[str, Any] = field(default_factory=dict)
     end: EndReason = EndReason.NONE
     terms: RewardTerms | None = None
+    task: Task | None = None
 
 
 class RolloutEngine:
@@ -140,6 +142,7 @@ class RolloutEngine:
         """Play one episode per seed (``env.reset(seed=...)``), all turns batched; trajectories in seed order."""
         while len(self._envs) < len(seeds):
             self._envs.append(gym.make(self.env_id, **self.env_kwargs))
+        # the pool may hold more environments than this call needs: zip stops at the seeds, by design
         episodes = [_Episode(env=env, seed=int(seed)) for env, seed in zip(self._envs, seeds)]
         tasks: dict[int, Any] = {}  # seed -> (task, prompt ids): shared by a group's members
         for ep in episodes:
@@ -176,18 +179,18 @@ class RolloutEngine:
         if shared is None:
             messages = [{"role": "system", "content": self.policy.system_prompt}] if self.policy.system_prompt else []
             messages.append(chat.user_message(obs.text, obs.images, vision=self.vision))
-            shared = tasks[ep.seed] = (ep.env.unwrapped.episode.task,
+            shared = tasks[ep.seed] = (_task_of(ep.env, info),
                                        chat.prompt_ids(self.tokenizer, messages, self.processor))
-        ep.ids = list(shared[1])
+        ep.task, ep.ids = shared[0], list(shared[1])
         ep.mask, ep.logps, ep.prompt_len = [0] * len(ep.ids), [0.0] * len(ep.ids), len(ep.ids)
         ep.images = list(obs.images)
         ep.info = dict(info)
-        if len(ep.ids) >= self.settings.max_context_tokens:
+        if len(ep.ids) >= self.settings.max_trajectory_tokens:
             ep.end = EndReason.CONTEXT_FULL
 
     def _generate_turn(self, live: list[_Episode]) -> None:
         """Sample one turn for every live episode (those out of room end as context-full)."""
-        limit = self.settings.max_context_tokens
+        limit = self.settings.max_trajectory_tokens
         for ep in live:
             if len(ep.ids) >= limit:
                 ep.end = EndReason.CONTEXT_FULL
@@ -200,7 +203,7 @@ class RolloutEngine:
                 [ep.ids for ep in chunk], [ep.images for ep in chunk] if self.vision else None,
                 max_new_tokens=min(self.settings.max_new_tokens, max(room)),
                 temperature=self.settings.temperature)
-            for ep, gen, r in zip(chunk, gens, room):
+            for ep, gen, r in zip(chunk, gens, room, strict=True):
                 self._append_sampled(ep, gen, r)
 
     def _append_sampled(self, ep: _Episode, gen: Generation, room: int) -> None:
@@ -223,7 +226,7 @@ class RolloutEngine:
             results = list(self._pool.map(step, eps))
         else:
             results = [step(ep) for ep in eps]
-        for ep, (obs, _reward, terminated, truncated, info) in zip(eps, results):
+        for ep, (obs, _reward, terminated, truncated, info) in zip(eps, results, strict=True):
             self._observe(ep, obs, terminated or truncated, info)
 
     def _observe(self, ep: _Episode, obs: Observation, done: bool, info: dict[str, Any]) -> None:
@@ -234,7 +237,7 @@ class RolloutEngine:
             return
         obs_ids = chat.observation_ids(self.tokenizer, obs.text, images=obs.images, processor=self.processor,
                                        sampled=ep.last)
-        if len(ep.ids) + len(obs_ids) >= self.settings.max_context_tokens:
+        if len(ep.ids) + len(obs_ids) >= self.settings.max_trajectory_tokens:
             ep.end = EndReason.CONTEXT_FULL  # no room for the reply and a next turn; the reply is not kept
             return
         ep.ids += obs_ids
@@ -243,14 +246,12 @@ class RolloutEngine:
         ep.images += list(obs.images)
 
     def _record(self, ep: _Episode) -> Trajectory:
-        info = {k: v for k, v in ep.info.items() if self.settings.keep_messages or k not in _INFO_DROP}
-        info.update(seed=ep.seed, sampled_spans=list(ep.spans), finish_reasons=list(ep.finish),
-                    turns=len(ep.spans), end_reason=ep.end)
-        if ep.end is EndReason.CONTEXT_FULL and ep.terms is None:
-            info["ended_by"] = "engine"  # the exact token budget, not the environment, ended it
+        info = {k: v for k, v in ep.info.items() if k not in _INFO_DROP
+                or (self.settings.keep_messages and k == "messages")}
+        vision: dict[str, Any] = {}
         if self.vision and ep.images:
             feats = self.processor(images=ep.images, return_tensors="pt")
-            info["pixel_values"], info["image_grid_thw"] = feats["pixel_values"], feats["image_grid_thw"]
+            vision = {"pixel_values": feats["pixel_values"], "image_grid_thw": feats["image_grid_thw"]}
         terms = ep.terms or RewardTerms()
         return Trajectory(
             prompt_id=f"{ep.info.get('task_id', self.env_id)}@{ep.seed}",
@@ -258,5 +259,14 @@ class RolloutEngine:
             prompt_len=ep.prompt_len, reward=float(terms.total), terms=terms, end_reason=ep.end,
             tool_calls=int(ep.info.get("tool_calls", 0)), tool_errors=int(ep.info.get("tool_errors", 0)),
             images_returned=int(ep.info.get("images_returned", 0)),
-            images=tuple(ep.images), info=info,
+            images=tuple(ep.images), info=info, seed=ep.seed, turns=len(ep.spans),
+            answer=ep.info.get("answer_given"), task=ep.task, spans=tuple(ep.spans),
+            finish_reasons=tuple(ep.finish), ended_by_engine=ep.end is EndReason.CONTEXT_FULL and ep.terms is None,
+            vision_inputs=vision,
         )
+
+
+def _task_of(env: Any, info: Mapping[str, Any]) -> Task:
+    """The task an environment drew at reset: ``info["task"]`` when it reports it, else its episode record."""
+    task = info.get("task")
+    return task if isinstance(task, Task) else env.unwrapped.episode.task

@@ -7,19 +7,35 @@ log-probability of token ``t`` given tokens ``< t`` under ``softmax(logits / tem
 batch's first sampled position on: the prompt's logits are never scored, and skipping them saves the largest
 ``[B, T, vocab]`` tensor of the update), the same
 distribution the sampler used, so on the sampling policy the ratio to ``old_logprobs`` starts at 1.
-Vision-language trajectories carry their processed images (``info["pixel_values"]``, ``info["image_grid_thw"]``,
-made once by the rollout engine); they are concatenated in row order for the forward.
+Vision-language trajectories carry their processed images (``Trajectory.vision_inputs``: ``pixel_values`` and
+``image_grid_thw``, made once by the rollout engine); they are concatenated in row order for the forward.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
 from pyvision_envs.types import Trajectory
+
+T = TypeVar("T")
+
+
+def split(items: Sequence[T], parts: int) -> list[list[T]]:
+    """Cut ``items`` into ``parts`` contiguous chunks of near-equal size (mini- and micro-batches).
+
+    Some chunks are empty when there are fewer items than parts:
+
+    >>> split([1, 2, 3, 4, 5], 2)
+    [[1, 2], [3, 4, 5]]
+    >>> split([1], 3)
+    [[], [], [1]]
+    """
+    n = len(items)
+    return [list(items[i * n // parts:(i + 1) * n // parts]) for i in range(parts)]
 
 
 @dataclass
@@ -74,8 +90,8 @@ def collate(trajectories: Sequence[Trajectory], pad_id: int) -> TokenBatch:
         attn[row, :n] = 1
         mask[row, :n] = torch.tensor(t.loss_mask, dtype=torch.float32)
         old[row, :n] = torch.tensor(t.old_logprobs, dtype=torch.float32)
-    pixels = [t.info["pixel_values"] for t in trajectories if t.info.get("pixel_values") is not None]
-    grids = [t.info["image_grid_thw"] for t in trajectories if t.info.get("image_grid_thw") is not None]
+    pixels = [t.vision_inputs["pixel_values"] for t in trajectories if "pixel_values" in t.vision_inputs]
+    grids = [t.vision_inputs["image_grid_thw"] for t in trajectories if "image_grid_thw" in t.vision_inputs]
     sampled = mask.nonzero()
     start = max(int(sampled[:, 1].min()), 1) if len(sampled) else 1
     return TokenBatch(ids, attn, mask, old, torch.cat(pixels) if pixels else None,

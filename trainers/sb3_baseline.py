@@ -39,9 +39,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from agents.experts import code_turn
-from agents.guesser import answer_turn
 from agents.solvers import solver_code
+from pyvision_envs.protocol import answer_turn, code_turn
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PROBE_PROGRAM = "print(image_clue_0.size)"

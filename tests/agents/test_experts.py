@@ -8,8 +8,8 @@ import pytest
 from PIL import ImageDraw
 
 from agents.base import make_agent
-from agents.experts import ExpertAgent, code_turn, read_answer
-from pyvision_envs.protocol import Answer, Code, image_prompt, parse_action, render_result
+from agents.experts import ExpertAgent, read_answer
+from pyvision_envs.protocol import Answer, Code, code_turn, image_prompt, parse_action, render_result
 from pyvision_envs.rewards import grade
 from pyvision_envs.sandbox import Sandbox
 from pyvision_envs.tasks import draw

@@ -3,6 +3,8 @@
 import doctest
 import json
 import socket
+import subprocess
+import sys
 import urllib.request
 
 import numpy as np
@@ -14,7 +16,8 @@ import agents.http_policy as http_policy
 from agents import chat
 from agents.base import make_agent
 from agents.hf_policy import HFPolicy
-from agents.http_policy import HTTPPolicy, decode_data_url, restore_stop, serve_policy
+from agents.http_policy import HTTPPolicy, decode_data_url, restore_stop
+from agents.http_server import serve_policy
 from agents.presets import load_preset
 from pyvision_envs.types import Observation
 from tests.agents.test_hf_policy import SCRIPT, SMALL, teach
@@ -109,3 +112,33 @@ def test_unreachable_server_says_how_to_start_one():
     agent.reset(Observation("hi"), {})
     with pytest.raises(ConnectionError, match="is the server running"):
         agent.act(Observation("hi"), {})
+
+
+# Imports of these fail in the child, as on a machine without the [train] extra.
+_BLOCK_TORCH = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "transformers", "accelerate"):
+            raise ImportError(f"{name} is blocked in this test")
+sys.meta_path.insert(0, Block())
+"""
+
+
+def test_client_needs_no_torch():
+    """The HTTP agent imports and plays a turn against a real server with torch and transformers blocked."""
+    with serve_policy(HFPolicy(load_preset("tiny"), max_new_tokens=4)) as server:
+        child = _BLOCK_TORCH + f"""
+from agents.base import make_agent
+from pyvision_envs.types import Observation
+agent = make_agent("http", base_url={server.url!r}, model="local", temperature=0, max_tokens=4)
+agent.reset(Observation("hello"), {{}})
+print(repr(agent.act(Observation("hello"), {{}})))
+assert not any(m.split(".")[0] in ("torch", "transformers") for m in sys.modules), "torch was imported"
+"""
+        done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(server.requests) == 1 and done.stdout.strip().startswith("'")
+    blocked = subprocess.run([sys.executable, "-c", _BLOCK_TORCH + "import agents.http_server"],
+                             capture_output=True, text=True, timeout=120)
+    assert blocked.returncode != 0 and "blocked" in blocked.stderr  # the guard really blocks: the server needs torch

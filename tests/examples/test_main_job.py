@@ -11,14 +11,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "main_job.py"
 TINY_BUDGET = [
     "record.episodes=6", "sft.steps=3", "sft.batch_size=4",
-    "grpo.steps=1", "grpo.train_batch=2", "grpo.gen_batch=2", "grpo.group_size=2", "grpo.max_rounds=1",
-    "grpo.mini_batches=1", "eval.episodes=6", "max_new_tokens=48", "max_context_tokens=1024",
+    "grpo.steps=1", "grpo.batch.train_batch=2", "grpo.batch.gen_batch=2", "grpo.batch.group_size=2",
+    "grpo.batch.max_rounds=1", "grpo.mini_batches=1", "eval.episodes=6", "rollout.max_new_tokens=48",
+    "rollout.max_trajectory_tokens=1024",
 ]
 
 
 def load_module():
     spec = importlib.util.spec_from_file_location("main_job", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["main_job"] = module  # dataclasses resolve their annotations through sys.modules
     spec.loader.exec_module(module)
     return module
 
@@ -30,17 +32,37 @@ def test_header_gives_the_exact_command():
 
 def test_overrides_and_config_validation(tmp_path):
     mj = load_module()
-    job = mj.load_job(mj.DEFAULT_CONFIG, ["sft.steps=7", "grpo.lr=1e-4", "temperature=0.5", "eval.episodes=8"])
-    assert job["sft"]["steps"] == 7 and job["temperature"] == 0.5
+    job = mj.load_job(mj.DEFAULT_CONFIG, ["sft.steps=7", "grpo.lr=1e-4", "rollout.temperature=0.5",
+                                          "eval.episodes=8", "grpo.batch.max_rounds=3"])
+    assert job.sft["steps"] == 7 and job.rollout.temperature == 0.5 and job.eval.episodes == 8
     sft, grpo = mj.build_configs(job, tmp_path)
     assert sft.steps == 7 and sft.model == "tiny" and sft.data_path.endswith("cold_start.jsonl")
-    assert grpo.model == str(tmp_path / "sft" / "final") and grpo.mode == "ofr" and grpo.tool_reward
-    assert grpo.lr == 1e-4  # YAML reads "1e-4" as text; the config types it
-    assert sft.temperature == grpo.temperature == 0.5 and grpo.eval_seed == job["eval"]["seed"]
-    with pytest.raises(SystemExit, match="sections"):
+    assert grpo.model == str(tmp_path / "sft" / "final") and grpo.batch.mode == "ofr"
+    assert grpo.batch.train_on_tool_reward and grpo.batch.max_rounds == 3 and grpo.batch.train_batch == 6
+    assert grpo.lr == 1e-4
+    assert grpo.rollout.temperature == 0.5 and grpo.eval_seed == job.eval.seed
+    with pytest.raises(mj.ConfigError, match="unknown Job key 'sfft'.*Did you mean 'sft'"):
         mj.load_job(mj.DEFAULT_CONFIG, ["sfft.steps=3"])
-    with pytest.raises(SystemExit, match="learning_rate"):
+    with pytest.raises(mj.ConfigError, match="job section grpo: unknown GRPOConfig key 'learning_rate'"):
         mj.build_configs(mj.load_job(mj.DEFAULT_CONFIG, ["grpo.learning_rate=1"]), tmp_path)
+    with pytest.raises(mj.ConfigError, match="RecordPhase.episodes=0"):
+        mj.load_job(mj.DEFAULT_CONFIG, ["record.episodes=0"])
+
+
+def test_old_flat_keys_still_work_with_a_deprecation_warning(tmp_path):
+    mj = load_module()
+    with pytest.warns(DeprecationWarning, match="'temperature' is deprecated; write 'rollout.temperature'"):
+        job = mj.load_job(mj.DEFAULT_CONFIG, ["temperature=0.3"])
+    with pytest.warns(DeprecationWarning, match="'max_rounds' is deprecated; write 'batch.max_rounds'"):
+        _, grpo = mj.build_configs(mj.load_job(mj.DEFAULT_CONFIG, ["grpo.max_rounds=5"]), tmp_path)
+    assert job.rollout.temperature == 0.3 and grpo.batch.max_rounds == 5
+
+
+def test_bad_override_is_an_error_before_any_work(tmp_path):
+    run = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path / "job"), "grpo.batch.max_round=3"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 2 and "Did you mean 'max_rounds'" in run.stderr and not (tmp_path / "job").exists()
 
 
 @pytest.mark.slow
@@ -74,7 +96,8 @@ def test_preset_switch_uses_the_same_config_with_its_preset_entry(tmp_path):
     job = mj.load_job(mj.DEFAULT_CONFIG, ["sft.steps=3"], preset="smollm2-135m")
     sft, grpo = mj.build_configs(job, tmp_path)
     assert sft.model == "smollm2-135m" and sft.steps == 3  # the command line wins over the preset entry
-    assert sft.lr == 5e-5 and grpo.lr == 2e-6 and "presets" not in job
+    assert sft.lr == 5e-5 and grpo.lr == 2e-6 and not hasattr(job, "presets")
+    assert grpo.batch.train_batch == 4 and grpo.batch.group_size == 8 and job.eval.episodes == 64  # merged deep
     assert grpo.grad_accum == 8  # 16 SmolLM2 trajectories in one forward/backward need more than 24 GB
     tiny, _ = mj.build_configs(mj.load_job(mj.DEFAULT_CONFIG, []), tmp_path)
     assert tiny.model == "tiny" and tiny.lr == 5e-3

@@ -2,14 +2,18 @@ import math
 
 import pytest
 
+from pyvision_envs.eval import EpisodeRecord, summarize
+from pyvision_envs.types import EndReason, RewardTerms
 from trainers.compare import compare, mcnemar_exact, render_table, wilson, write_plots
 
 
 def report(correct, tools):
-    eps = [{"seed": 100 + i, "correct": bool(c), "tool_calls": t} for i, (c, t) in enumerate(zip(correct, tools))]
-    n = len(eps)
-    return {"per_episode": eps, "accuracy": sum(correct) / n, "tool_calls": sum(tools) / n, "turns": 1.5,
-            "reward": sum(correct) / n}
+    """Records of one evaluation: episode i has seed 100 + i."""
+    return [EpisodeRecord(index=i, seed=100 + i, task_id=f"t{i}", family="f", expected="a", answer="a" if c else "b",
+                          correct=bool(c), reward=float(c), terms=RewardTerms(accuracy=float(c)),
+                          end_reason=EndReason.ANSWERED, turns=1 + (t > 0), tool_calls=t, tool_errors=0,
+                          images_shown=0, visual_tokens=0, seconds=0.0)
+            for i, (c, t) in enumerate(zip(correct, tools, strict=True))]
 
 
 def test_wilson_interval_by_hand():
@@ -40,7 +44,7 @@ def test_paired_comparison_by_hand():
 
 def test_episodes_are_paired_by_seed_not_by_position():
     a, b = report([1, 0], [0, 0]), report([0, 1], [1, 1])
-    b["per_episode"].reverse()  # same seeds, other order; paired by position there would be no discordant pair
+    b.reverse()  # same seeds, other order; paired by position there would be no discordant pair
     s = compare(a, b)
     assert s["b_right_a_wrong"] == 1 and s["a_right_b_wrong"] == 1 and s["diff"] == 0
 
@@ -54,10 +58,12 @@ def test_unpaired_evaluations_are_refused():
 def test_table_and_plots(tmp_path):
     a, b = report([1, 0, 0, 1], [0, 0, 1, 0]), report([1, 1, 1, 0], [1, 1, 1, 2])
     s = compare(a, b)
+    sa, sb = summarize(a, "PyVision/VisualSearch-Easy-v0", "sft", 100), summarize(b, "PyVision/VisualSearch-Easy-v0",
+                                                                                "rl", 100)
     table = render_table({"env_id": "PyVision/VisualSearch-Easy-v0", "temperature": 0.6, "max_turns": 3},
-                         a, b, s, {"sft": 1.0, "grpo": 2.5}, 3.5)
+                         sa, sb, s, {"sft": 1.0, "grpo": 2.5}, 3.5)
     assert "| SFT | 0.500 |" in table and "| RL (GRPO) | 0.750 |" in table and "+0.250" in table
     assert "seeds 100.." in table and "| **total** | **3.5** |" in table
-    paths = write_plots(tmp_path, [2.0, 1.0, 0.5], a, b, s)
+    paths = write_plots(tmp_path, [2.0, 1.0, 0.5], sa, sb, s)
     assert [p.name for p in paths] == ["heldout.png", "sft_loss.png"]
     assert all(p.stat().st_size > 1000 for p in paths)

@@ -38,7 +38,7 @@ RUNNER = textwrap.dedent("""
               f"{out}/rank{rank}.safetensors")
     with open(f"{out}/rank{rank}.json", "w") as fh:
         json.dump({"world": trainer.world, "wrapper": type(trainer.model).__name__, "steps": result.steps,
-                   "positions": trainer.prompts.position, "eval": result.eval["episodes"]}, fh)
+                   "positions": trainer.prompts.position, "eval": result.eval.episodes}, fh)
 """)
 
 
@@ -57,8 +57,8 @@ def test_two_process_data_parallel_keeps_ranks_identical(tmp_path):
     initial = {k: v.clone() for k, v in player.model.state_dict().items()}
     config = {
         "model": str(tmp_path / "player"), "env_id": "PyVision/VisualSearch-Easy-v0", "output_dir": str(tmp_path),
-        "group_size": 4, "train_batch": 2, "gen_batch": 2, "max_rounds": 3, "max_turns": 3, "max_new_tokens": 24,
-        "max_context_tokens": 1024, "lr": 1e-3, "steps": 2, "grad_accum": 2, "eval_episodes": 4, "progress": False,
+        "batch": {"group_size": 4, "train_batch": 2, "gen_batch": 2, "max_rounds": 3}, "max_turns": 3,
+        "rollout": {"max_new_tokens": 24, "max_trajectory_tokens": 1024}, "lr": 1e-3, "steps": 2, "grad_accum": 2, "eval_episodes": 4, "progress": False,
         "seed": 5,
     }
     (tmp_path / "config.yaml").write_text(json.dumps(config))  # JSON is YAML

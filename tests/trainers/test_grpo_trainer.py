@@ -9,16 +9,18 @@ import torch
 
 from agents.presets import load_preset
 from pyvision_envs.types import EndReason
-from trainers.cli import train_main
 from trainers.config import load_config
 from trainers.grpo.ofr import oversample_filter_rank
+from trainers.grpo.prompts import PromptStream
 from trainers.grpo.trainer import GRPOTrainer
-from trainers.grpo.trainer_utils import PromptStream, split
 from trainers.metrics import read_metrics
+from trainers.rollout_batch import split
+from trainers.train_cli import train_main
 
 ENV = "PyVision/VisualSearch-Easy-v0"
-FAST = ["env_id=" + ENV, "group_size=4", "train_batch=2", "gen_batch=2", "max_rounds=3", "max_turns=3",
-        "max_new_tokens=24", "max_context_tokens=1024", "lr=3e-4", "eval_episodes=0", "progress=false"]
+FAST = ["env_id=" + ENV, "batch.group_size=4", "batch.train_batch=2", "batch.gen_batch=2", "batch.max_rounds=3",
+        "max_turns=3", "rollout.max_new_tokens=24", "rollout.max_trajectory_tokens=1024", "lr=3e-4",
+        "eval_episodes=0", "progress=false"]
 
 
 def config(tmp_path, *extra):
@@ -48,8 +50,8 @@ def test_trainer_runs_end_to_end(player, tmp_path):
         # one epoch on fresh rollouts: the recomputed log-probs equal the sampling ones, so the ratio is 1
         assert abs(r["loss/ratio_mean"] - 1.0) < 1e-4 and abs(r["loss/approx_kl"]) < 1e-4
         assert r["loss/clip_frac"] == 0.0
-    assert records[-1]["eval/accuracy"] == result.eval["accuracy"] and result.eval["episodes"] == 4
-    assert json.loads((tmp_path / "run" / "eval.json").read_text())["accuracy"] == result.eval["accuracy"]
+    assert records[-1]["eval/accuracy"] == result.eval.accuracy and result.eval.episodes == 4
+    assert json.loads((tmp_path / "run" / "eval.json").read_text())["accuracy"] == result.eval.accuracy
     assert {p.name for p in result.plots} == {"reward.png", "accuracy.png", "tool_calls.png", "response_len.png"}
     assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["step-00000001",
                                                                                      "step-00000002"]
@@ -91,7 +93,7 @@ def test_grad_accum_matches_one_big_step(player, tmp_path):
 
 
 def test_kl_penalty_against_frozen_reference(player, tmp_path):
-    cfg = config(tmp_path / "kl", "steps=2", "kl_coef=0.5")  # ofr: the first update has non-zero advantages
+    cfg = config(tmp_path / "kl", "steps=2", "loss.kl_coef=0.5")  # ofr: the first update has non-zero advantages
     trainer = GRPOTrainer(cfg, bundle=copy.deepcopy(player))
     ref = params(trainer.ref_model)
     trainer.train()
@@ -105,7 +107,7 @@ def test_zero_variance_step_is_skipped(tmp_path):
     """A random policy never answers: every group is all-zero, oversample-filter-rank keeps nothing."""
     bundle = load_preset("tiny", seed=3)
     before = params(bundle.model)
-    cfg = config(tmp_path / "zero", "steps=1", "gen_batch=1", "max_rounds=2", "max_turns=2")
+    cfg = config(tmp_path / "zero", "steps=1", "batch.gen_batch=1", "batch.max_rounds=2", "max_turns=2")
     trainer = GRPOTrainer(cfg, bundle=bundle)
     metrics = trainer.train_step(0)
     assert metrics["update/skipped"] == 1.0 and metrics["ofr/kept"] == 0
@@ -130,36 +132,44 @@ def test_cli_train_and_config_errors(tmp_path, capsys, player):
     save_bundle(player, tmp_path / "player")
     out = tmp_path / "cli"
     assert train_main(["--config", "examples/configs/grpo_tiny.yaml", f"model={tmp_path / 'player'}",
-                       f"output_dir={out}", "steps=1", "group_size=2", "train_batch=2", "gen_batch=2",
-                       "max_new_tokens=24", "eval_episodes=2", "--no-progress"]) == 0
+                       f"output_dir={out}", "steps=1", "batch.group_size=2", "batch.train_batch=2",
+                       "batch.gen_batch=2", "rollout.max_new_tokens=24", "eval_episodes=2", "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "done: 1 steps" in text and "held-out (2 episodes)" in text
     assert json.loads((out / "metrics.jsonl").read_text().splitlines()[0])["step"] == 1
     assert (out / "policy" / "config.json").exists() and (out / "config.yaml").exists()
     assert train_main(["--config", "examples/configs/grpo_tiny.yaml", "group_sise=4"]) == 2
-    assert "did you mean 'group_size'" in capsys.readouterr().err
+    assert "Did you mean 'batch.group_size'" in capsys.readouterr().err
 
 
 def test_end_reason_filter_counts(player, tmp_path):
     """Context-full trajectories (a tight budget) are dropped as broken interactions and counted."""
-    cfg = config(tmp_path / "ctx", "steps=1", "max_context_tokens=480", "max_new_tokens=8", "max_turns=3")
+    cfg = config(tmp_path / "ctx", "steps=1", "rollout.max_trajectory_tokens=480", "rollout.max_new_tokens=8",
+                 "max_turns=3")
     metrics = GRPOTrainer(cfg, bundle=copy.deepcopy(player)).train_step(0)
     assert metrics["rollout/end_context_full"] > 0
     assert metrics["ofr/broken_trajectories"] > 0
     assert EndReason.CONTEXT_FULL.broken_interaction
 
 
-def test_evaluate_policy_same_seeds_same_tasks(player):
+def test_evaluate_policy_same_seeds_same_tasks(player, tmp_path):
     from trainers.evaluate import evaluate_policy
+    from trainers.rollout import RolloutSettings
 
     seeds = [1_000_000 + i for i in range(6)]
     rng = torch.get_rng_state()
-    a = evaluate_policy(player, ENV, {}, seeds, max_new_tokens=24, max_turns=3, batch_size=4)
-    b = evaluate_policy(player, ENV, {}, seeds, max_new_tokens=24, max_turns=3, batch_size=6)
+    short = RolloutSettings(max_new_tokens=24)
+    sa, a = evaluate_policy(player, ENV, {}, seeds, settings=short, max_turns=3, batch_size=4, out_dir=tmp_path)
+    sb, b = evaluate_policy(player, ENV, {}, seeds, settings=short, max_turns=3, batch_size=6)
     assert torch.equal(rng, torch.get_rng_state())  # the caller's generator is untouched
-    assert a["episodes"] == 6 and [e["seed"] for e in a["per_episode"]] == seeds
-    assert [e["task_id"] for e in a["per_episode"]] == [e["task_id"] for e in b["per_episode"]]
-    assert a["accuracy"] == sum(e["correct"] for e in a["per_episode"]) / 6
-    assert 1 <= a["turns"] <= 3 and sum(a["end_reasons"].values()) == 6
-    greedy = evaluate_policy(player, ENV, {}, seeds[:2], temperature=0.0, max_new_tokens=24, max_turns=3)
-    assert greedy["episodes"] == 2
+    assert sa.episodes == 6 and [r.seed for r in a] == seeds and [r.index for r in a] == list(range(6))
+    assert [r.task_id for r in a] == [r.task_id for r in b] and all(r.expected for r in a)
+    assert sa.accuracy == sum(r.correct for r in a) / 6 and sa.mean_response_len > 0
+    assert 1 <= sa.mean_turns <= 3 and sum(sa.end_reasons.values()) == 6
+    # the same files as `pyvision-rl eval`: one JSONL line per episode, transcripts, summary and index
+    assert [json.loads(x)["seed"] for x in (tmp_path / "episodes.jsonl").read_text().splitlines()] == seeds
+    assert "## assistant (turn 1)" in (tmp_path / "episode_0005" / "transcript.md").read_text()
+    assert json.loads((tmp_path / "summary.json").read_text())["accuracy"] == sa.accuracy
+    greedy, _ = evaluate_policy(player, ENV, {}, seeds[:2], settings=RolloutSettings(max_new_tokens=24,
+                                temperature=0.0), max_turns=3)
+    assert greedy.episodes == 2

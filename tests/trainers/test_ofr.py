@@ -91,11 +91,16 @@ def test_ranking_cuts_correct_negative_advantage_share():
 
 
 def test_generated_stats_cover_every_trajectory():
-    s = oversample_filter_rank(Generator(SCENARIO), iter(SCENARIO), settings()).stats
-    assert s.gen_accuracy == pytest.approx(14 / 24)
-    assert s.gen_tool_calls_mean == pytest.approx(12 / 24)
-    assert s.gen_reward_mean == pytest.approx((14 + 1.2) / 24)
-    assert s.gen_response_len_mean == 2.0
+    from trainers.grpo.step_metrics import rollout_metrics
+
+    batch = oversample_filter_rank(Generator(SCENARIO), iter(SCENARIO), settings())
+    s, m = batch.stats, rollout_metrics(batch.generated)
+    assert len(batch.generated) == s.trajectories_generated == 24
+    assert m["rollout/accuracy"] == pytest.approx(14 / 24)
+    assert m["rollout/tool_calls"] == pytest.approx(12 / 24)
+    assert m["rollout/reward"] == pytest.approx((14 + 1.2) / 24)
+    assert m["rollout/response_len"] == 2.0
+    assert not [k for k in s.as_dict() if k.startswith("ofr/gen_")]  # computed once, in rollout_metrics
     assert s.zero_variance_share_generated == pytest.approx(2 / 6)
     assert s.kept_reward_std_mean == pytest.approx((0.5 + math.sqrt(0.1875) * 2) / 3)
     d = s.as_dict()
@@ -164,9 +169,9 @@ def test_filters_can_be_switched_off():
 
 def test_tool_reward_off_trains_on_accuracy_only():
     t = traj("p", 1, tools=3)
-    assert training_reward(t) == pytest.approx(1.3) and training_reward(t, tool_reward=False) == 1.0
+    assert training_reward(t) == pytest.approx(1.3) and training_reward(t, train_on_tool_reward=False) == 1.0
     # p3 is all correct: without the tool term it is zero-variance and dropped
-    batch = oversample_filter_rank(Generator(SCENARIO), iter(["p3", "p2"]), settings(tool_reward=False))
+    batch = oversample_filter_rank(Generator(SCENARIO), iter(["p3", "p2"]), settings(train_on_tool_reward=False))
     assert ids(batch) == ["p2"] * 4 and batch.stats.zero_variance_groups == 1
     assert batch.rewards == (1.0, 1.0, 0.0, 0.0)
 

@@ -17,7 +17,7 @@ ENV = "PyVision/VisualSearch-Easy-v0"
 
 def cli(*args, timeout=240):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pyvision_envs.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "trainers.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, env=env)
 
 
@@ -90,7 +90,7 @@ def test_cli_record_bad_env_id_is_a_clear_error(tmp_path):
 
 
 def test_list_stays_torch_free():
-    code = ("import sys; from pyvision_envs import cli; cli.main(['list']); "
+    code = ("import sys; from trainers import cli; cli.main(['list']); "
             "assert 'torch' not in sys.modules and 'trainers.record' not in sys.modules, 'list imported torch'")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})

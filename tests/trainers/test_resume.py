@@ -17,8 +17,9 @@ from trainers.config import ConfigError, load_config
 from trainers.grpo.trainer import GRPOTrainer
 from trainers.metrics import read_metrics
 
-FAST = ["env_id=PyVision/VisualSearch-Easy-v0", "group_size=4", "train_batch=2", "gen_batch=2", "max_rounds=3",
-        "max_turns=3", "max_new_tokens=24", "max_context_tokens=1024", "lr=3e-4", "eval_episodes=0",
+FAST = ["env_id=PyVision/VisualSearch-Easy-v0", "batch.group_size=4", "batch.train_batch=2", "batch.gen_batch=2",
+        "batch.max_rounds=3", "max_turns=3", "rollout.max_new_tokens=24", "rollout.max_trajectory_tokens=1024",
+        "lr=3e-4", "eval_episodes=0",
         "progress=false", "steps=2", "save_every=1", "seed=5"]
 VOLATILE = ("time", "time/rollout_s", "time/update_s", "throughput/gen_tokens_per_s")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 
@@ -47,7 +48,7 @@ def _messages_for_template(messages, vision: bool):
 def check_token_exact(traj, tok, processor, recorded: Counter) -> None:
     """Tokens are prompt + sampled + rendered observations exactly; the mask is 1 exactly on sampled tokens."""
     ids, mask, old = traj.token_ids, traj.loss_mask, traj.old_logprobs
-    spans = traj.info["sampled_spans"]
+    spans = traj.spans
     assert len(ids) == len(mask) == len(old)
     on = set()
     for a, b in spans:
@@ -109,8 +110,12 @@ def test_tiny_qwen_template_token_exact_groups_and_logprobs(tiny):
         assert t.reward == t.terms.total and t.end_reason is not EndReason.NONE
         assert t.tool_calls == t.info["tool_calls"] and t.images_returned == t.info["images_returned"]
         assert len(t.images) == t.images_returned  # text-only prompt: the only images are tool figures
+        # typed fields, not info keys: seed, turns, the given answer and the task played
+        assert t.seed in (11, 12, 13) and t.task is not None and t.task.id == t.info["task_id"]
+        assert t.answer == t.info.get("answer_given") and len(t.spans) == len(t.finish_reasons) == t.turns
+        assert not {"seed", "turns", "sampled_spans", "pixel_values", "task"} & set(t.info)
     # the policy really plays: multi-turn episodes, tool calls that return images, some correct answers
-    assert max(t.info["turns"] for t in trajs) > 1
+    assert max(t.turns for t in trajs) > 1
     assert sum(t.images_returned for t in trajs) > 0
     # the loss forward reproduces the sampling log-probs on the sampled tokens (ratio 1 before any update)
     batch = collate(trajs, tiny.tokenizer.pad_token_id)
@@ -145,7 +150,7 @@ def test_smollm2_chat_template_token_exact():
         trajs = engine.run_episodes([5, 6, 7])
     for t in trajs:
         check_token_exact(t, bundle.tokenizer, None, engine.policy.turns)
-        assert t.info["turns"] == 3  # random text is never an answer: every turn gets a reply
+        assert t.turns == 3  # random text is never an answer: every turn gets a reply
     assert "You are a helpful AI assistant named SmolLM" in bundle.tokenizer.decode(trajs[0].token_ids[:40])
 
 
@@ -159,7 +164,7 @@ def test_vision_language_policy_images_in_context():
         check_token_exact(t, bundle.tokenizer, bundle.processor, engine.policy.turns)
         assert len(t.images) == 1 + t.images_returned  # the input image, then tool figures
         assert sum(1 for i in t.token_ids if i == pad) == sum(chat.image_token_counts(bundle.processor, t.images))
-        assert t.info["image_grid_thw"].shape == (len(t.images), 3)
+        assert t.vision_inputs["image_grid_thw"].shape == (len(t.images), 3)
     assert any(t.images_returned for t in trajs)
     batch = collate(trajs, bundle.tokenizer.pad_token_id)
     with torch.no_grad():
@@ -170,20 +175,20 @@ def test_vision_language_policy_images_in_context():
 
 def test_context_and_turn_limits(tiny):
     prompt_len = 460  # VisualSearch-Easy prompts are 440-460 tokens with the tiny tokenizer
-    settings = RolloutSettings(max_new_tokens=6, max_context_tokens=prompt_len + 40, keep_messages=True)
+    settings = RolloutSettings(max_new_tokens=6, max_trajectory_tokens=prompt_len + 40, keep_messages=True)
     torch.manual_seed(3)
     with _engine(tiny, settings, max_turns=5) as engine:
         trajs = engine.run_episodes(list(range(30, 38)))
     ends = Counter(t.end_reason for t in trajs)
     assert ends[EndReason.CONTEXT_FULL] > 0, ends
     for t in trajs:
-        assert len(t.token_ids) <= settings.max_context_tokens
-        assert all(b - a <= 6 for a, b in t.info["sampled_spans"])
+        assert len(t.token_ids) <= settings.max_trajectory_tokens
+        assert all(b - a <= 6 for a, b in t.spans)
         check_token_exact(t, tiny.tokenizer, None, engine.policy.turns)
         if t.end_reason is EndReason.CONTEXT_FULL:
             assert t.reward == 0.0 and t.end_reason.broken_interaction
     # a 6-token turn cannot finish "show(image_clue_0)```</code>": those turns stop on the length limit
-    assert any(r == "length" for t in trajs for r in t.info["finish_reasons"])
+    assert any(r == "length" for t in trajs for r in t.finish_reasons)
 
 
 def test_stop_strings_end_turns(tiny):
@@ -192,9 +197,26 @@ def test_stop_strings_end_turns(tiny):
         trajs = engine.run_episodes([40, 41, 42, 43])
     tok = tiny.tokenizer
     for t in trajs:
-        for (a, b), reason in zip(t.info["sampled_spans"], t.info["finish_reasons"]):
+        for (a, b), reason in zip(t.spans, t.finish_reasons):
             text = tok.decode(t.token_ids[a:b])
             if reason == "stop":
                 assert text.endswith(("</code>", "</answer>"))
                 assert "</code>" not in text[:-7] and "</answer>" not in text[:-9]
-    assert any(r == "stop" for t in trajs for r in t.info["finish_reasons"])
+    assert any(r == "stop" for t in trajs for r in t.finish_reasons)
+
+
+def test_task_comes_from_reset_info_else_from_the_episode():
+    """Environments that put the task in the reset info are read from it; older ones through their episode."""
+    import gymnasium as gym
+
+    from trainers.rollout import _task_of
+
+    env = gym.make(ENV)
+    try:
+        _, info = env.reset(seed=3)
+        drawn = env.unwrapped.episode.task
+        assert _task_of(env, {k: v for k, v in info.items() if k != "task"}) is drawn
+        other = dataclasses.replace(drawn, id="given")
+        assert _task_of(env, {**info, "task": other}) is other
+    finally:
+        env.close()

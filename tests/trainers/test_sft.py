@@ -139,7 +139,7 @@ def test_resume_reaches_the_same_weights(data, tmp_path):
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "pyvision_envs.cli", "sft", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "trainers.cli", "sft", *args], capture_output=True,
                           text=True, timeout=600, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
@@ -160,7 +160,7 @@ def test_cli_sft_bad_jsonl_names_file_line_and_field(tmp_path):
     assert run.returncode == 2
     assert f"{bad}:1" in run.stderr and "messages[0].images[0]" in run.stderr and "gone.png" in run.stderr
     typo = cli(f"data_path={bad}", "batch_sise=1")
-    assert typo.returncode == 2 and "did you mean" in typo.stderr
+    assert typo.returncode == 2 and "Did you mean" in typo.stderr
 
 
 def test_cli_help_lists_fields():

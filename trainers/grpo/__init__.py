@@ -5,7 +5,7 @@ The math lives in small pure functions (``advantages``, ``loss``) tested against
 """
 
 from trainers.grpo.advantages import group_advantages, population_std
-from trainers.grpo.loss import AGG_MODES, aggregate, kl_k3, masked_mean, policy_loss
+from trainers.grpo.loss import AGG_MODES, LossSettings, aggregate, kl_k3, masked_mean, policy_loss
 from trainers.grpo.ofr import (
     OFR_MODES,
     OFRBatch,
@@ -16,6 +16,6 @@ from trainers.grpo.ofr import (
 )
 
 __all__ = [
-    "AGG_MODES", "OFR_MODES", "OFRBatch", "OFRSettings", "OFRStats", "aggregate", "group_advantages", "kl_k3",
+    "AGG_MODES", "LossSettings", "OFR_MODES", "OFRBatch", "OFRSettings", "OFRStats", "aggregate", "group_advantages", "kl_k3",
     "masked_mean", "oversample_filter_rank", "policy_loss", "population_std", "training_reward",
 ]

@@ -15,7 +15,11 @@ verl: ``low + high`` equals verl's ``pg_clipfrac`` and ``dual`` its ``pg_clipfra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+
+from trainers.settings import Settings
 
 AGG_MODES = ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum")
 _LOG_RATIO_LIMIT = 20.0  # exp(20) ~ 5e8: keeps the ratio finite when old and new policies disagree wildly
@@ -113,6 +117,28 @@ def _check_clips(clip_low: float, clip_high: float, dual_clip: float | None) -> 
                          "use 3.0 as in the paper, or None to turn dual clip off")
 
 
+@dataclass(frozen=True)
+class LossSettings(Settings):
+    """The clipped policy objective (``GRPOConfig.loss``); checked by the same code that ``policy_loss`` runs."""
+
+    clip_low: float = 0.2
+    """PPO clip: the ratio is clamped below at ``1 - clip_low``."""
+    clip_high: float = 0.2
+    """PPO clip: the ratio is clamped above at ``1 + clip_high``."""
+    dual_clip: float | None = 3.0
+    """Dual clip c > 1: for negative advantages the loss is capped at ``-c * A``; ``none`` turns it off."""
+    agg: str = "token-mean"
+    """Loss aggregation: ``token-mean``, ``seq-mean-token-mean`` or ``seq-mean-token-sum``."""
+    kl_coef: float = 0.0
+    """Weight of the k3 KL penalty against the frozen initial policy; 0 (the paper) loads no reference model."""
+
+    def validate(self) -> None:
+        """The clip ranges and the aggregation mode, as ``policy_loss`` checks them; a non-negative KL weight."""
+        _check_clips(self.clip_low, self.clip_high, self.dual_clip)
+        _check_agg(self.agg)
+        self._non_negative("kl_coef")
+
+
 def policy_loss(
     logprobs: torch.Tensor,
     old_logprobs: torch.Tensor,
@@ -182,7 +208,7 @@ def policy_loss(
                 raise ValueError(f"entropy has shape {tuple(entropy.shape)}, expected {tuple(logprobs.shape)}")
             values["entropy"] = masked_mean(entropy.detach().to(mask.dtype), mask)
         # one device-to-host copy for all stats instead of one sync per value
-        stats = dict(zip(values, torch.stack(list(values.values())).double().tolist()))
+        stats = dict(zip(values, torch.stack(list(values.values())).double().tolist(), strict=True))
         stats["clip_frac"] = stats["clip_frac_low"] + stats["clip_frac_high"]
     return loss, stats
 

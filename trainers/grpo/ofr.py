@@ -38,50 +38,49 @@ import torch
 
 from pyvision_envs.types import RolloutGroup, Trajectory
 from trainers.grpo.advantages import group_advantages, population_std
+from trainers.settings import Settings
 
 OFR_MODES = ("ofr", "filter", "none")
 GenerateRound = Callable[[list[Any]], Sequence[RolloutGroup]]
 
 
 @dataclass(frozen=True)
-class OFRSettings:
-    """How one training batch is assembled; the GRPO config's fields of the same names feed it.
-
-    Attributes:
-        group_size: G, rollouts per prompt (used for ``target``; groups of another size are accepted).
-        train_batch: Prompts per training batch: ``target = train_batch * group_size`` trajectories.
-        gen_batch: Prompts per generation round (``ofr`` and ``filter`` modes).
-        mode: ``ofr``, ``filter`` or ``none`` (see the module docstring).
-        max_rounds: Cap on generation rounds per batch.
-        std_tol: A group whose reward std is at most this is zero-variance.
-        filter_zero_variance: Drop zero-variance groups.
-        filter_broken: Drop trajectories whose end reason is a broken interaction.
-        filter_no_image: Drop trajectories that never got an image back from a tool.
-        tool_reward: Train on ``terms.total``; when False on ``terms.total - terms.tool`` (the ablation without
-            the accumulative tool reward).
-        normalize_std: Divide advantages by the group std (off in the paper).
-    """
+class OFRSettings(Settings):
+    """How one training batch is assembled (``GRPOConfig.batch``); declared and validated here only."""
 
     group_size: int = 8
+    """G: rollouts per prompt. ``target = train_batch * group_size`` trajectories (other group sizes pass)."""
     train_batch: int = 16
+    """Prompts per training batch: each update trains on ``train_batch * group_size`` trajectories."""
     gen_batch: int = 32
+    """Prompts per generation round in ``ofr``/``filter`` mode. May be below train_batch (more rounds run)."""
     mode: str = "ofr"
+    """Batching: ``ofr`` (oversample-filter-rank), ``filter`` (DAPO-style, no ranking), ``none`` (plain GRPO)."""
     max_rounds: int = 8
+    """Cap on generation rounds per step; when hit, the step trains on the smaller pool (logged)."""
     std_tol: float = 1e-6
+    """A group whose reward std is at most this counts as zero-variance."""
     filter_zero_variance: bool = True
+    """Drop groups whose rewards are all equal (they carry no GRPO signal)."""
     filter_broken: bool = True
+    """Drop trajectories that ended in a broken interaction (context full, too many images, format error)."""
     filter_no_image: bool = False
-    tool_reward: bool = True
+    """Drop trajectories that never got an image back from a tool (forces visual tool use)."""
+    train_on_tool_reward: bool = True
+    """Advantages use the episode reward with its tool term; False subtracts the term (the ablation), while the
+    environment still pays and logs it. (The environment's own ``tool_reward=False`` drops the term at the source.)"""
     normalize_std: bool = False
+    """Divide advantages by the group's population std (the paper does not: it makes training fluctuate)."""
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
+        """Known mode, positive sizes, and a round cap that can fill a batch."""
         if self.mode not in OFR_MODES:
-            raise ValueError(f"mode={self.mode!r} is not a batching mode; use one of {', '.join(OFR_MODES)}")
-        for name in ("group_size", "train_batch", "gen_batch", "max_rounds"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}={getattr(self, name)} must be >= 1")
-        if self.std_tol < 0:
-            raise ValueError(f"std_tol={self.std_tol} must be >= 0")
+            self._fail("mode", f"is not a batching mode; use one of {', '.join(OFR_MODES)}")
+        self._positive("group_size", "train_batch", "gen_batch", "max_rounds")
+        self._non_negative("std_tol")
+        if self.mode != "none" and self.max_rounds * self.gen_batch < self.train_batch:
+            self._fail("max_rounds", f"max_rounds * gen_batch = {self.max_rounds * self.gen_batch} prompts can "
+                       f"never fill train_batch={self.train_batch} prompts; raise max_rounds or gen_batch")
 
     @property
     def target(self) -> int:
@@ -96,7 +95,8 @@ class OFRStats:
     Trajectory counts per filter are exclusive, in filter order. ``*_share`` values are fractions in [0, 1].
     ``correct_neg_adv_share_*`` is the share of trajectories (of the pool before ranking, and of the kept batch
     after) that were graded correct yet got a negative advantage, which the tool bonus creates and ranking cuts.
-    ``gen_*`` values are over every generated trajectory, before any filter: the honest training curve.
+    Means over the generated trajectories (reward, accuracy...) are not here: ``OFRBatch.generated`` holds them
+    and ``trainers.grpo.step_metrics.rollout_metrics`` computes them once.
     """
 
     mode: str
@@ -120,10 +120,6 @@ class OFRStats:
     correct_neg_adv_share_pool: float = 0.0
     correct_neg_adv_share_kept: float = 0.0
     kept_reward_std_mean: float = 0.0
-    gen_reward_mean: float = 0.0
-    gen_accuracy: float = 0.0
-    gen_tool_calls_mean: float = 0.0
-    gen_response_len_mean: float = 0.0
 
     def as_dict(self, prefix: str = "ofr/") -> dict[str, float]:
         """Numeric stats keyed ``prefix + name`` (booleans as 0/1; the mode string left out)."""
@@ -132,12 +128,16 @@ class OFRStats:
 
 @dataclass(frozen=True)
 class OFRBatch:
-    """The kept trajectories, aligned with their advantages (computed on the full groups)."""
+    """The kept trajectories, aligned with their advantages (computed on the full groups) and training rewards.
+
+    ``generated`` holds every trajectory the step generated, before any filter, in generation order.
+    """
 
     trajectories: tuple[Trajectory, ...]
     advantages: tuple[float, ...]
     stats: OFRStats
     rewards: tuple[float, ...] = field(default=())
+    generated: tuple[Trajectory, ...] = field(default=())
 
     def __len__(self) -> int:
         return len(self.trajectories)
@@ -155,9 +155,9 @@ class _PoolGroup:
     members: list[tuple[Trajectory, float, float]]  # (trajectory, advantage, training reward)
 
 
-def training_reward(traj: Trajectory, tool_reward: bool = True) -> float:
-    """The reward GRPO trains on: the episode reward, minus the tool term when the tool reward is off."""
-    return traj.reward if tool_reward else traj.reward - traj.terms.tool
+def training_reward(traj: Trajectory, train_on_tool_reward: bool = True) -> float:
+    """The reward GRPO trains on: the episode reward, minus the tool term when ``train_on_tool_reward`` is off."""
+    return traj.reward if train_on_tool_reward else traj.reward - traj.terms.tool
 
 
 def _share_correct_negative(members: Sequence[tuple[Trajectory, float, float]]) -> float:
@@ -181,7 +181,7 @@ def _select(groups: list[_PoolGroup], target: int) -> tuple[list[_PoolGroup], in
             break
         if take[i] == 0:  # did not fit whole, so it holds more than ``room``: cut it
             take[i], room, cut = room, 0, 1
-    kept = [_PoolGroup(g.std, g.members[:n]) for g, n in zip(groups, take) if n]
+    kept = [_PoolGroup(g.std, g.members[:n]) for g, n in zip(groups, take, strict=True) if n]
     return kept, cut
 
 
@@ -192,8 +192,7 @@ class _Counter:
         self.c: dict[str, Any] = dict.fromkeys(
             ("rounds", "prompts_used", "groups_generated", "trajectories_generated", "zero_variance_groups",
              "zero_variance_trajectories", "broken_trajectories", "no_image_trajectories", "zero_var_seen"), 0)
-        self.rewards: list[float] = []
-        self.correct = self.tool_calls = self.response_len = 0
+        self.generated: list[Trajectory] = []
 
 
 def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Counter) -> _PoolGroup | None:
@@ -201,18 +200,14 @@ def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Coun
     if not group.trajectories:
         raise ValueError(f"generate_round returned an empty group for prompt {group.prompt_id!r}; "
                          "every group needs at least one trajectory")
-    rewards = [training_reward(t, s.tool_reward) for t in group.trajectories]
+    rewards = [training_reward(t, s.train_on_tool_reward) for t in group.trajectories]
     adv = group_advantages(torch.tensor([rewards], dtype=torch.float64), normalize_std=s.normalize_std)[0]
     std = population_std(rewards)
     n.c["groups_generated"] += 1
     n.c["trajectories_generated"] += len(rewards)
-    n.rewards += rewards
-    for t in group.trajectories:
-        n.correct += t.correct
-        n.tool_calls += t.tool_calls
-        n.response_len += t.response_len
+    n.generated += group.trajectories
     n.c["zero_var_seen"] += std <= s.std_tol
-    members = [(t, a, r) for t, a, r in zip(group.trajectories, adv.tolist(), rewards)]
+    members = [(t, a, r) for t, a, r in zip(group.trajectories, adv.tolist(), rewards, strict=True)]
     if not filtering:
         return _PoolGroup(std, members)
     if s.filter_zero_variance and std <= s.std_tol:
@@ -280,7 +275,6 @@ def oversample_filter_rank(generate_round: GenerateRound, prompts: Iterable[Any]
     kept, cut = _select(ordered, s.target)
     pool_members = [m for g in pool for m in g.members]
     kept_members = [m for g in kept for m in g.members]
-    gen = max(n.c["trajectories_generated"], 1)
     stats = OFRStats(
         mode=s.mode, target=s.target, hit_max_rounds=hit_cap, prompts_exhausted=exhausted,
         **{k: v for k, v in n.c.items() if k != "zero_var_seen"},
@@ -290,12 +284,11 @@ def oversample_filter_rank(generate_round: GenerateRound, prompts: Iterable[Any]
         correct_neg_adv_share_pool=_share_correct_negative(pool_members),
         correct_neg_adv_share_kept=_share_correct_negative(kept_members),
         kept_reward_std_mean=sum(g.std for g in kept) / max(len(kept), 1),
-        gen_reward_mean=sum(n.rewards) / gen, gen_accuracy=n.correct / gen,
-        gen_tool_calls_mean=n.tool_calls / gen, gen_response_len_mean=n.response_len / gen,
     )
     return OFRBatch(
         trajectories=tuple(m[0] for m in kept_members),
         advantages=tuple(m[1] for m in kept_members),
         stats=stats,
         rewards=tuple(m[2] for m in kept_members),
+        generated=tuple(n.generated),
     )

@@ -3,7 +3,7 @@
 ``GRPOTrainer(config).train()`` runs, per step::
 
     seed the samplers for (seed, step, rank)
-    batch = oversample_filter_rank(generate_round, prompts, ofr_settings)   # G rollouts per prompt, filtered
+    batch = oversample_filter_rank(generate_round, prompts, config.batch)   # G rollouts per prompt, filtered
     for each epoch, for each mini-batch of batch:                           # 1 x 1 in the paper
         for each micro-batch (grad_accum of them):
             logp = log-probs of the sampled tokens under the current model  # ratio starts at 1
@@ -32,11 +32,12 @@ the sampling policy.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import random
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -48,17 +49,20 @@ import torch
 from tqdm.auto import tqdm
 
 from agents.hf_policy import HFPolicy
-from agents.presets import PolicyBundle, load_preset, save_bundle
+from agents.presets import PolicyBundle, load_preset, policy_env_kwargs, save_bundle
+from pyvision_envs.eval import EvalSummary, summarize
 from pyvision_envs.types import RolloutGroup, Trajectory
 from trainers.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from trainers.config import ConfigError, GRPOConfig, save_config
-from trainers.evaluate import evaluate_policy, policy_env_kwargs, summarize
+from trainers.evaluate import evaluate_policy
 from trainers.grpo.loss import kl_k3, policy_loss
 from trainers.grpo.ofr import OFRBatch, OFRSettings, oversample_filter_rank
-from trainers.grpo.trainer_utils import PromptStream, StepLog, freeze_vision_tower, make_accelerator, split
+from trainers.grpo.prompts import PromptStream
+from trainers.grpo.setup import freeze_vision_tower, make_accelerator
+from trainers.grpo.step_metrics import batch_metrics, rollout_metrics
 from trainers.metrics import MetricsLogger, plot_metrics
-from trainers.rollout import RolloutEngine, RolloutSettings
-from trainers.rollout_batch import collate, dummy_batch, token_logprobs
+from trainers.rollout import RolloutEngine
+from trainers.rollout_batch import collate, dummy_batch, split, token_logprobs
 from trainers.schedules import lr_factor
 
 
@@ -71,7 +75,7 @@ class TrainResult:
         steps: Training steps completed.
         policy_dir: The final policy (``load_preset(str(policy_dir))`` loads it), written by the main process.
         last_metrics: The last logged step's metrics.
-        eval: Held-out evaluation (``evaluate_policy``'s summary) or None when ``eval_episodes`` is 0.
+        eval: Held-out evaluation summary, or None when ``eval_episodes`` is 0.
         plots: PNG files written.
 
     Files under ``output_dir``: ``config.yaml``, ``metrics.jsonl``, ``tensorboard/``, ``checkpoints/step-*``,
@@ -82,7 +86,7 @@ class TrainResult:
     steps: int
     policy_dir: Path
     last_metrics: dict[str, Any] = field(default_factory=dict)
-    eval: dict[str, Any] | None = None
+    eval: EvalSummary | None = None
     plots: list[Path] = field(default_factory=list)
 
 
@@ -99,15 +103,15 @@ class GRPOTrainer:
         self.bundle = bundle or load_preset(cfg.model, seed=cfg.seed)
         self.accelerator = acc = make_accelerator(cfg.bf16, find_unused=self.bundle.is_vl and not cfg.freeze_vision)
         self.rank, self.world = acc.process_index, acc.num_processes
-        if cfg.train_batch % self.world:
-            raise ConfigError(f"train_batch={cfg.train_batch} must be divisible by the {self.world} processes: "
-                              "each process trains on train_batch / processes prompts")
+        if cfg.batch.train_batch % self.world:
+            raise ConfigError(f"batch.train_batch={cfg.batch.train_batch} must be divisible by the {self.world} "
+                              "processes: each process trains on train_batch / processes prompts")
         self.output_dir = Path(cfg.output_dir)
         model = self.bundle.model.eval()  # no dropout: the loss forward must match the sampling policy
         if cfg.freeze_vision:
             freeze_vision_tower(model)
         # the frozen reference is the initial policy, so it is copied before any checkpoint is loaded
-        self.ref_model = copy.deepcopy(model).requires_grad_(False) if cfg.kl_coef > 0 else None
+        self.ref_model = copy.deepcopy(model).requires_grad_(False) if cfg.loss.kl_coef > 0 else None
         self.params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         # stepped by hand once per optimizer step (accelerate would step it once per process)
@@ -120,19 +124,17 @@ class GRPOTrainer:
         self.pad_id = self.bundle.tokenizer.pad_token_id
         self.env_kwargs = policy_env_kwargs(self.bundle, cfg.env_kwargs, cfg.max_turns)
         self.env_kwargs.setdefault("messages_in_info", False)
-        policy = HFPolicy(self.bundle, temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens)
-        self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, RolloutSettings(
-            max_new_tokens=cfg.max_new_tokens, max_context_tokens=cfg.max_context_tokens,
-            temperature=cfg.temperature))
+        policy = HFPolicy(self.bundle, temperature=cfg.rollout.temperature, max_new_tokens=cfg.rollout.max_new_tokens)
+        self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, cfg.rollout)
         self.ofr = self._ofr_settings()
         self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
         self.step = 0
-        self._log = StepLog()
 
     def _ofr_settings(self) -> OFRSettings:
-        s = self.cfg.ofr_settings()
-        return OFRSettings(**{**s.__dict__, "train_batch": s.train_batch // self.world,
-                              "gen_batch": math.ceil(s.gen_batch / self.world)})
+        """This process's share of each batch: ``train_batch / N`` prompts, ``ceil(gen_batch / N)`` per round."""
+        s = self.cfg.batch
+        return dataclasses.replace(s, train_batch=s.train_batch // self.world,
+                                   gen_batch=math.ceil(s.gen_batch / self.world))
 
     @property
     def is_main(self) -> bool:
@@ -164,30 +166,27 @@ class GRPOTrainer:
                 self.save()
             report = self.evaluate() if cfg.eval_episodes else None
             if report is not None:
-                logger.log(self.step, {f"eval/{k}": report[k] for k in ("accuracy", "reward", "tool_calls", "turns")})
+                logger.log(self.step, {"eval/accuracy": report.accuracy, "eval/reward": report.mean_reward,
+                                       "eval/tool_calls": report.mean_tool_calls, "eval/turns": report.mean_turns})
         return self._finish(metrics, report)
 
     def train_step(self, step: int) -> dict[str, float]:
         """One step: collect a batch by oversample-filter-rank, update on it; returns the step's metrics."""
         self._seed_step(step)
-        self._log = StepLog()
         t0 = time.perf_counter()
         batch = oversample_filter_rank(self._generate_round, self.prompts, self.ofr)
         t1 = time.perf_counter()
         update = self.update(batch)
         self.step = step + 1
-        ofr = {k: v for k, v in batch.stats.as_dict().items() if not k.startswith("ofr/gen_")}  # = rollout/*
-        metrics = {**self._log.rollout_metrics(), **ofr, **update,
-                   **_batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": time.perf_counter() - t1,
+        metrics = {**rollout_metrics(batch.generated), **batch.stats.as_dict(), **update,
+                   **batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": time.perf_counter() - t1,
                    "lr": self.scheduler.get_last_lr()[0]}
         metrics["throughput/gen_tokens_per_s"] = metrics["rollout/sampled_tokens"] / max(t1 - t0, 1e-9)
         return self._mean_over_processes(metrics)
 
     def _generate_round(self, seeds: list[int]) -> Sequence[RolloutGroup]:
         with torch.no_grad(), self.accelerator.autocast():
-            groups = self.engine.rollout(seeds, self.cfg.group_size)
-        self._log.add([t for g in groups for t in g.trajectories])
-        return groups
+            return self.engine.rollout(seeds, self.cfg.batch.group_size)
 
     # ----- the update -----
     def update(self, batch: OFRBatch) -> dict[str, float]:
@@ -211,7 +210,7 @@ class GRPOTrainer:
         cfg, acc = self.cfg, self.accelerator
         tokens = sum(t.response_len for t in trajs)
         g_tokens, g_seqs = self._global_sum([tokens, sum(1 for t in trajs if t.response_len)])
-        denom = (g_tokens if cfg.agg == "token-mean" else g_seqs) / self.world
+        denom = (g_tokens if cfg.loss.agg == "token-mean" else g_seqs) / self.world
         micro = split(list(range(len(trajs))), cfg.grad_accum)
         weighted: dict[str, float] = defaultdict(float)
         loss_sum = 0.0
@@ -234,21 +233,21 @@ class GRPOTrainer:
 
     def _micro_loss(self, trajs: list[Trajectory], adv: torch.Tensor, denom: float
                     ) -> tuple[torch.Tensor, dict[str, float]]:
-        cfg = self.cfg
+        lc, temperature = self.cfg.loss, self.cfg.rollout.temperature
         batch = collate(trajs, self.pad_id) if trajs else dummy_batch(self.pad_id)
         adv = adv if trajs else torch.zeros(1)
         batch = batch.to(self.accelerator.device)
         with self.accelerator.autocast():
-            logps, entropy = token_logprobs(self.model, batch, cfg.temperature, with_entropy=True)
+            logps, entropy = token_logprobs(self.model, batch, temperature, with_entropy=True)
         mask, old = batch.loss_mask[:, 1:], batch.old_logprobs[:, 1:]
-        loss, stats = policy_loss(logps, old, adv.to(logps.device), mask, clip_low=cfg.clip_low,
-                                  clip_high=cfg.clip_high, dual_clip=cfg.dual_clip, agg=cfg.agg, entropy=entropy,
+        loss, stats = policy_loss(logps, old, adv.to(logps.device), mask, clip_low=lc.clip_low,
+                                  clip_high=lc.clip_high, dual_clip=lc.dual_clip, agg=lc.agg, entropy=entropy,
                                   denominator=denom)
         if self.ref_model is not None:
             with torch.no_grad(), self.accelerator.autocast():
-                ref, _ = token_logprobs(self.ref_model, batch, cfg.temperature)
-            kl = kl_k3(logps, ref, mask, cfg.agg, denom)
-            loss = loss + cfg.kl_coef * kl
+                ref, _ = token_logprobs(self.ref_model, batch, temperature)
+            kl = kl_k3(logps, ref, mask, lc.agg, denom)
+            loss = loss + lc.kl_coef * kl
             stats["kl_ref"] = float(kl.detach()) * denom / max(stats["tokens"], 1.0)
         return loss, stats
 
@@ -282,27 +281,26 @@ class GRPOTrainer:
         self.step = state.step
         return state.step
 
-    def evaluate(self, episodes: int | None = None) -> dict[str, Any]:
+    def evaluate(self, episodes: int | None = None) -> EvalSummary:
         """Held-out evaluation on seeds ``eval_seed ..``, sharded over processes and gathered."""
         from accelerate.utils import gather_object
 
         cfg = self.cfg
         seeds = list(range(cfg.eval_seed, cfg.eval_seed + (cfg.eval_episodes if episodes is None else episodes)))
         with self.accelerator.autocast():
-            mine = evaluate_policy(self.bundle, cfg.env_id, self.env_kwargs, seeds[self.rank::self.world],
-                                   temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens,
-                                   max_context_tokens=cfg.max_context_tokens, sample_seed=cfg.seed + self.rank)
-        records = gather_object(mine["per_episode"]) if self.world > 1 else mine["per_episode"]
-        return summarize(sorted(records, key=lambda r: r["seed"]))
+            _, mine = evaluate_policy(self.bundle, cfg.env_id, self.env_kwargs, seeds[self.rank::self.world],
+                                      settings=self.engine.settings, sample_seed=cfg.seed + self.rank)
+        records = gather_object(mine) if self.world > 1 else mine
+        return summarize(sorted(records, key=lambda r: r.seed), cfg.env_id, str(cfg.model), cfg.eval_seed)
 
-    def _finish(self, metrics: dict[str, Any], report: dict[str, Any] | None) -> TrainResult:
+    def _finish(self, metrics: dict[str, Any], report: EvalSummary | None) -> TrainResult:
         policy_dir = self.output_dir / "policy"
         plots: list[Path] = []
         if self.is_main:
             save_bundle(PolicyBundle(self.accelerator.unwrap_model(self.model), self.bundle.tokenizer,
                                      self.bundle.processor, self.bundle.name), policy_dir)
             if report is not None:
-                (self.output_dir / "eval.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+                (self.output_dir / "eval.json").write_text(json.dumps(report.as_dict(), indent=1), encoding="utf-8")
             if (self.output_dir / "metrics.jsonl").exists():
                 plots = plot_metrics(self.output_dir / "metrics.jsonl", self.output_dir / "plots")
         self.accelerator.wait_for_everyone()
@@ -325,13 +323,4 @@ class GRPOTrainer:
             return {k: float(v) for k, v in metrics.items()}
         keys = sorted(metrics)
         t = torch.tensor([float(metrics[k]) for k in keys], dtype=torch.float64, device=self.accelerator.device)
-        return dict(zip(keys, self.accelerator.reduce(t, "mean").tolist()))
-
-
-def _batch_metrics(batch: OFRBatch) -> dict[str, float]:
-    n = max(len(batch), 1)
-    ends = Counter(t.end_reason.value for t in batch.trajectories)
-    return {"batch/reward": sum(batch.rewards) / n, "batch/size": float(len(batch)),
-            "batch/tokens": float(sum(len(t.token_ids) for t in batch.trajectories)),
-            "batch/abs_advantage": sum(abs(a) for a in batch.advantages) / n,
-            "batch/answered_share": ends.get("answered", 0) / n}
+        return dict(zip(keys, self.accelerator.reduce(t, "mean").tolist(), strict=True))
