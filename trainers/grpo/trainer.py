@@ -213,13 +213,14 @@ class GRPOTrainer:
         denom = (g_tokens if cfg.loss.agg == "token-mean" else g_seqs) / self.world
         micro = split(list(range(len(trajs))), cfg.grad_accum)
         weighted: dict[str, float] = defaultdict(float)
-        loss_sum = 0.0
+        loss_sum = kl_sum = 0.0
         for k, idx in enumerate(micro):
             sync = nullcontext() if k == len(micro) - 1 else acc.no_sync(self.model)
             with sync:
                 loss, stats = self._micro_loss([trajs[i] for i in idx], adv[idx], denom)
                 acc.backward(loss)
             loss_sum += float(loss.detach())
+            kl_sum += stats.pop("kl_ref", 0.0)  # already over the whole-batch denominator: it adds up as is
             for key, v in stats.items():
                 weighted[key] += v * stats["tokens"]
         limit = cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf")
@@ -229,6 +230,8 @@ class GRPOTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         out = {k: v / max(tokens, 1) for k, v in weighted.items() if k != "tokens"}
         out.update(policy=loss_sum, grad_norm=float(grad_norm), tokens=float(tokens))
+        if self.ref_model is not None:
+            out["kl_ref"] = kl_sum  # the KL term as it enters the loss, in every aggregation mode
         return out
 
     def _micro_loss(self, trajs: list[Trajectory], adv: torch.Tensor, denom: float
@@ -248,7 +251,7 @@ class GRPOTrainer:
                 ref, _ = token_logprobs(self.ref_model, batch, temperature)
             kl = kl_k3(logps, ref, mask, lc.agg, denom)
             loss = loss + lc.kl_coef * kl
-            stats["kl_ref"] = float(kl.detach()) * denom / max(stats["tokens"], 1.0)
+            stats["kl_ref"] = float(kl.detach())
         return loss, stats
 
     # ----- checkpoints, evaluation, the end -----
