@@ -201,3 +201,16 @@ def test_kl_ref_logs_the_kl_term_of_the_loss(tmp_path, agg):
     stats = trainer.update(OFRBatch(tuple(trajs), (1.0, -1.0, 0.5), OFRStats(mode="ofr", target=3)))
     assert expected > 1e-4
     assert stats["loss/kl_ref"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_underfilled_batches_warn_on_the_console_once_per_run(tmp_path, capsys):
+    """A random policy never answers: every step comes out empty; the console says so once, with the counts."""
+    cfg = config(tmp_path / "short", "steps=2", "batch.gen_batch=1", "batch.max_rounds=2", "max_turns=2")
+    trainer = GRPOTrainer(cfg, bundle=load_preset("tiny", seed=3))
+    for step in (0, 1):
+        assert trainer.train_step(step)["ofr/kept"] == 0
+    err = capsys.readouterr().err
+    assert err.count("oversample-filter-rank kept") == 1
+    assert ("step 1: oversample-filter-rank kept 0 of the 8 trajectories (batch.max_rounds=2 rounds ran out: "
+            "8 generated in 2 round(s); dropped 8 in zero-variance groups, 0 broken, 0 without an image)") in err
+    assert "raise batch.max_rounds or batch.gen_batch" in err

@@ -36,6 +36,7 @@ import dataclasses
 import json
 import math
 import random
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -129,6 +130,7 @@ class GRPOTrainer:
         self.ofr = self._ofr_settings()
         self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
         self.step = 0
+        self._underfill_warned = False
 
     def _ofr_settings(self) -> OFRSettings:
         """This process's share of each batch: ``train_batch / N`` prompts, ``ceil(gen_batch / N)`` per round."""
@@ -176,6 +178,7 @@ class GRPOTrainer:
         t0 = time.perf_counter()
         batch = oversample_filter_rank(self._generate_round, self.prompts, self.ofr)
         t1 = time.perf_counter()
+        self._warn_underfilled(step, batch)
         update = self.update(batch)
         self.step = step + 1
         metrics = {**rollout_metrics(batch.generated), **batch.stats.as_dict(), **update,
@@ -183,6 +186,22 @@ class GRPOTrainer:
                    "lr": self.scheduler.get_last_lr()[0]}
         metrics["throughput/gen_tokens_per_s"] = metrics["rollout/sampled_tokens"] / max(t1 - t0, 1e-9)
         return self._mean_over_processes(metrics)
+
+    def _warn_underfilled(self, step: int, batch: OFRBatch) -> None:
+        """Say once per run, on the console, that a batch came out short (metrics.jsonl has every step)."""
+        st = batch.stats
+        if self._underfill_warned or st.kept >= st.target:
+            return
+        self._underfill_warned = True
+        ran_out = f"batch.max_rounds={self.ofr.max_rounds} rounds" if st.hit_max_rounds else "the prompts"
+        why = f"{ran_out} ran out"
+        where = f" on process {self.rank}" if self.world > 1 else ""
+        print(f"warning: step {step + 1}{where}: oversample-filter-rank kept {st.kept} of the {st.target} "
+              f"trajectories ({why}: {st.trajectories_generated} generated in {st.rounds} round(s); dropped "
+              f"{st.zero_variance_trajectories} in zero-variance groups, {st.broken_trajectories} broken, "
+              f"{st.no_image_trajectories} without an image). The step trains on the smaller batch; raise "
+              "batch.max_rounds or batch.gen_batch if this persists. Warned once per run; ofr/kept in metrics.jsonl has "
+              "every step.", file=sys.stderr, flush=True)
 
     def _generate_round(self, seeds: list[int]) -> Sequence[RolloutGroup]:
         with torch.no_grad(), self.accelerator.autocast():
