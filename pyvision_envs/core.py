@@ -40,6 +40,7 @@ from PIL import Image
 
 from pyvision_envs.names import unknown_name
 from pyvision_envs.protocol import (
+    MAX_ACTION_CHARS,
     Answer,
     Code,
     Malformed,
@@ -82,6 +83,9 @@ class EnvConfig:
     """``"feed"``: an unreadable turn gets a format hint (and counts as a turn); ``"end"``: it ends the episode."""
     strict: bool = False
     """Accept only the original protocol layout (see :func:`pyvision_envs.protocol.parse_action`)."""
+    max_action_chars: int = MAX_ACTION_CHARS
+    """Longest turn that is read; a longer one is malformed (a format hint naming its length), so degenerate
+    output costs bounded time."""
     image_in_context: bool = True
     """Show the input images in the prompt; ``False`` binds them in Python only (the policy must use code)."""
     tool_coef: float = 0.1
@@ -109,6 +113,7 @@ class EnvConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r}: use one of {allowed}")
         positive = {"max_turns": self.max_turns, "max_images": self.max_images, "timeout_s": self.timeout_s,
+                    "max_action_chars": self.max_action_chars,
                     "memory_mb": self.memory_mb, "max_output_chars": self.max_output_chars}
         for name, value in positive.items():
             if not value > 0:
@@ -279,7 +284,8 @@ class PyVisionEnv(gym.Env[Observation, str]):
         ep = self._episode
         if ep is None or ep.end_reason is not EndReason.NONE:
             raise gym.error.ResetNeeded("the episode is over (or never started): call reset() before step()")
-        parsed = parse_action(action, strict=self.config.strict)  # raises TypeError on a non-str action
+        # raises TypeError on a non-str action
+        parsed = parse_action(action, strict=self.config.strict, max_chars=self.config.max_action_chars)
         ep.turn += 1
         self._add_message(ep, "assistant", Observation(text=action))
         obs, end = self._play(ep, parsed)

@@ -346,3 +346,13 @@ def test_reset_info_carries_the_generated_task():
         assert info["task"] == env.unwrapped.family.generate(3) == env.unwrapped.episode.task
     finally:
         env.close()
+
+
+def test_a_turn_over_the_length_cap_gets_a_format_hint(make_env):
+    env = make_env(max_action_chars=1000)
+    env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(answer("200") + " " * 1000)
+    assert not terminated and info["format_errors"] == 1 and reward == 0.0
+    assert "over the limit of 1,000; write a shorter turn" in obs.text
+    with pytest.raises(ValueError, match="max_action_chars must be positive"):
+        make_env(max_action_chars=0)
