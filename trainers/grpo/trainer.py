@@ -126,6 +126,8 @@ class GRPOTrainer:
         self.env_kwargs = policy_env_kwargs(self.bundle, cfg.env_kwargs, cfg.max_turns)
         self.env_kwargs.setdefault("messages_in_info", False)
         policy = HFPolicy(self.bundle, temperature=cfg.rollout.temperature, max_new_tokens=cfg.rollout.max_new_tokens)
+        # the loss scores the distribution the sampler drew from: the same ids masked
+        self._unsampled = {"suppress": policy.suppressed_ids, "vocab_limit": policy.vocab_limit}
         self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, cfg.rollout)
         self.ofr = self._ofr_settings()
         self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
@@ -260,14 +262,14 @@ class GRPOTrainer:
         adv = adv if trajs else torch.zeros(1)
         batch = batch.to(self.accelerator.device)
         with self.accelerator.autocast():
-            logps, entropy = token_logprobs(self.model, batch, temperature, with_entropy=True)
+            logps, entropy = token_logprobs(self.model, batch, temperature, with_entropy=True, **self._unsampled)
         mask, old = batch.loss_mask[:, 1:], batch.old_logprobs[:, 1:]
         loss, stats = policy_loss(logps, old, adv.to(logps.device), mask, clip_low=lc.clip_low,
                                   clip_high=lc.clip_high, dual_clip=lc.dual_clip, agg=lc.agg, entropy=entropy,
                                   denominator=denom)
         if self.ref_model is not None:
             with torch.no_grad(), self.accelerator.autocast():
-                ref, _ = token_logprobs(self.ref_model, batch, temperature)
+                ref, _ = token_logprobs(self.ref_model, batch, temperature, **self._unsampled)
             kl = kl_k3(logps, ref, mask, lc.agg, denom)
             loss = loss + lc.kl_coef * kl
             stats["kl_ref"] = float(kl.detach())
