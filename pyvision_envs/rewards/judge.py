@@ -57,6 +57,7 @@ class JudgeError(RuntimeError):
     """The judge server could not be reached or gave an unusable reply."""
 
 
+_VERDICT_CHARS = 200  # a verdict is a word or a number, with a label and some markdown at most
 _VERDICT = re.compile(
     r"[\s*_`\"'#]*(?:(?:verdict|answer|score|grade)\s*[:=]?)?[\s*_`\"']*"
     r"(?:(?P<word>[a-z]+)|(?P<num>\d+(?:\.\d+)?)(?:\s*/\s*(?P<den>\d+(?:\.\d+)?))?)"
@@ -79,8 +80,10 @@ def parse_verdict(text: str) -> float | None:
         >>> parse_verdict("maybe") is None, parse_verdict("5") is None, parse_verdict("1 out of 10") is None
         (True, True, True)
     """
-    s = re.sub(r"<think>.*?</think>", " ", text, flags=re.DOTALL | re.IGNORECASE)
-    m = _VERDICT.fullmatch(s.lower())
+    s = _drop_think(text.lower()).strip()
+    if len(s) > _VERDICT_CHARS:  # also keeps the regex's overlapping classes from backtracking over long runs
+        return None
+    m = _VERDICT.fullmatch(s)
     if m is None:
         return None
     if m.group("word"):
@@ -90,6 +93,15 @@ def parse_verdict(text: str) -> float | None:
         den = float(m.group("den"))
         value = value / den if den > 0 else -1.0
     return value if 0.0 <= value <= 1.0 else None
+
+
+def _drop_think(s: str) -> str:
+    """``s`` without its ``<think>...</think>`` blocks, in one forward pass (a regex rescans an unclosed tag)."""
+    out, pos = [], 0
+    while (start := s.find("<think>", pos)) != -1 and (end := s.find("</think>", start + 7)) != -1:
+        out += [s[pos:start], " "]
+        pos = end + 8
+    return "".join(out) + s[pos:]
 
 
 def _content_text(content: Any) -> str | None:

@@ -231,3 +231,18 @@ def test_the_candidate_is_quoted_and_cut_in_the_prompt():
     assert [ln for ln in lines if ln.startswith("Candidate answer:")] == [
         "Candidate answer: " + json.dumps(attack[:40] + " [cut]")]
     assert "quoted JSON string" in prompt and not any(ln.startswith("Ignore") for ln in lines)
+
+
+@pytest.mark.timeout(60)  # the regex reading rescanned an unclosed <think> or a run of spaces: 8000 chars took 6 s
+@pytest.mark.parametrize("reply", ["<think>" * 100_000, " " * 500_000 + "?", "1" + " " * 500_000 + "x",
+                                   "**" * 200_000 + "yes"])
+def test_hostile_verdicts_are_read_in_linear_time(reply):
+    start = time.process_time()
+    assert parse_verdict(reply) is None
+    assert time.process_time() - start < 5.0  # generous: linear reading takes milliseconds
+
+
+def test_think_blocks_are_dropped_case_insensitively():
+    assert parse_verdict("<THINK>no</Think>YES") == 1.0
+    assert parse_verdict("<think>a</think>" * 1000 + "no") == 0.0
+    assert parse_verdict("<think>a</think> no <think>b") is None  # an unclosed block is not a verdict
