@@ -389,3 +389,5 @@ def _error_detail(e: urllib.error.HTTPError) -> str:
         return e.read(300).decode(errors="replace")
     except (http.client.HTTPException, OSError):
         return "(the body could not be read)"
+    finally:
+        e.close()
