@@ -354,7 +354,7 @@ class OpenAIJudge:
                 continue
             try:
                 return json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:  # RecursionError: [[[[...
                 raise JudgeError(f"judge at {self.url} sent invalid JSON: {raw[:300]!r}") from e
         raise JudgeError(
             f"judge at {self.url} failed after {tries} attempt(s) in {self.deadline_s:g} s; last error: {last}. "

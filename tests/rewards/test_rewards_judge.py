@@ -97,7 +97,7 @@ def test_connection_refused_raises_naming_the_url():
         judge("q", "p", "a")
 
 
-@pytest.mark.parametrize("body", [b"not json", {"choices": []}, {"error": "x"}])
+@pytest.mark.parametrize("body", [b"not json", {"choices": []}, {"error": "x"}, b"[" * 100_000, b"\xff\xfe{}"])
 def test_unusable_reply_raises(body):
     with ChatServer([(200, body, 0.0)]) as srv:
         with pytest.raises(JudgeError, match="judge at http://127.0.0.1"):
