@@ -342,6 +342,9 @@ def json_records(path: Path) -> list[tuple[str, Any]]:
         except json.JSONDecodeError as exc:
             raise DatasetError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                                "a .json file must hold one list of records, or use JSON Lines") from None
+        except RecursionError:
+            raise DatasetError(f"{path}: JSON nested too deeply to read; a .json file must hold one list of "
+                               "records") from None
     out: list[tuple[str, Any]] = []
     for lineno, raw in enumerate(data.split(b"\n"), 1):
         if raw.strip():
@@ -362,6 +365,8 @@ def _json_line(raw: bytes) -> Any:
                          "as UTF-8")
     except json.JSONDecodeError as exc:
         return BadRecord(f"not valid JSON ({exc.msg} at column {exc.colno})")
+    except RecursionError:
+        return BadRecord("JSON nested too deeply to read")
 
 
 def _located(where: str, build: Callable[[], _Row]) -> Callable[[], _Row]:
@@ -393,6 +398,8 @@ def _vstar_row(root: Path, img: Path, rel: str, inside: Path | None = None) -> _
         raise _BadRow("<annotation>", f"{ann.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except json.JSONDecodeError as exc:
         raise _BadRow("<annotation>", f"{ann.name} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise _BadRow("<annotation>", f"{ann.name} is JSON nested too deeply to read") from None
     if not isinstance(rec, dict):
         raise _BadRow("<annotation>", f"{ann.name} must hold a JSON object")
     question = _text_field(rec, "question")

@@ -246,6 +246,12 @@ def test_non_utf8_lines_name_the_file_line_and_field(pyvision_dir):
         load_dataset(path)
     with pytest.warns(DatasetWarning, match="skipped 1 bad row"):
         assert len(load_dataset(path, on_error="skip")) == 2
+    path.write_bytes(good[0] + b"\n" + b"[" * 100_000 + b"\n")
+    with pytest.raises(DatasetError, match=r"train\.jsonl, line 2: field '<line>': JSON nested too deeply to read"):
+        load_dataset(path)
+    (pyvision_dir / "deep.json").write_bytes(b"[" * 100_000)
+    with pytest.raises(DatasetError, match=r"deep\.json: JSON nested too deeply to read"):
+        load_dataset(pyvision_dir / "deep.json")
     listed = pyvision_dir / "list.json"
     listed.write_bytes(b'[\n{"question": "a", "answer": "1", "image_path": "imgs/p0.png"},\n{"question": "\xff"}]')
     with pytest.raises(DatasetError, match=r"list\.json: not UTF-8 text at line 3 \(byte 0xff\)"):
