@@ -214,3 +214,16 @@ def test_underfilled_batches_warn_on_the_console_once_per_run(tmp_path, capsys):
     assert ("step 1: oversample-filter-rank kept 0 of the 8 trajectories (batch.max_rounds=2 rounds ran out: "
             "8 generated in 2 round(s); dropped 8 in zero-variance groups, 0 broken, 0 without an image)") in err
     assert "raise batch.max_rounds or batch.gen_batch" in err
+
+
+def test_the_loss_scores_the_distribution_a_vl_policy_sampled_from(tmp_path):
+    """The trainer's forward masks what HFPolicy's sampler masks (tiny-vl's vision placeholders): on fresh
+    rollouts the ratio is 1. Unmasked, the random weights' mass on the placeholders made it about 0.998."""
+    cfg = config(tmp_path, "steps=1", "batch.mode=none", "batch.train_batch=1", "model=tiny-vl")
+    trainer = GRPOTrainer(cfg, bundle=load_preset("tiny-vl", seed=0))
+    assert trainer._unsampled["suppress"]  # what the sampler masks, handed to token_logprobs
+    torch.manual_seed(0)
+    batch = oversample_filter_rank(trainer._generate_round, trainer.prompts, trainer.ofr)
+    stats = trainer.update(batch)
+    assert stats["loss/tokens"] > 20
+    assert abs(stats["loss/ratio_mean"] - 1.0) < 1e-5

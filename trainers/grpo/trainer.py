@@ -196,14 +196,13 @@ class GRPOTrainer:
             return
         self._underfill_warned = True
         ran_out = f"batch.max_rounds={self.ofr.max_rounds} rounds" if st.hit_max_rounds else "the prompts"
-        why = f"{ran_out} ran out"
         where = f" on process {self.rank}" if self.world > 1 else ""
         print(f"warning: step {step + 1}{where}: oversample-filter-rank kept {st.kept} of the {st.target} "
-              f"trajectories ({why}: {st.trajectories_generated} generated in {st.rounds} round(s); dropped "
-              f"{st.zero_variance_trajectories} in zero-variance groups, {st.broken_trajectories} broken, "
+              f"trajectories ({ran_out} ran out: {st.trajectories_generated} generated in {st.rounds} round(s); "
+              f"dropped {st.zero_variance_trajectories} in zero-variance groups, {st.broken_trajectories} broken, "
               f"{st.no_image_trajectories} without an image). The step trains on the smaller batch; raise "
-              "batch.max_rounds or batch.gen_batch if this persists. Warned once per run; ofr/kept in metrics.jsonl has "
-              "every step.", file=sys.stderr, flush=True)
+              "batch.max_rounds or batch.gen_batch if this persists. Warned once per run; ofr/kept in "
+              "metrics.jsonl has every step.", file=sys.stderr, flush=True)
 
     def _generate_round(self, seeds: list[int]) -> Sequence[RolloutGroup]:
         with torch.no_grad(), self.accelerator.autocast():
