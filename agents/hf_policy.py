@@ -51,6 +51,22 @@ class Generation:
     finish_reason: str
 
 
+def unsampled_ids(bundle: PolicyBundle) -> tuple[tuple[int, ...], int]:
+    """Ids the policy never samples: ``(suppressed ids, vocab_limit)``; ids from ``vocab_limit`` on are none.
+
+    A sampled vision placeholder would break the next forward pass of a VL model (image features and placeholder
+    tokens must match), so VL policies suppress them; embedding rows past the tokenizer (real Qwen checkpoints pad
+    the matrix to a multiple of 64/128) are no tokens. The sampler and the loss forward both mask these, so the
+    loss scores exactly the distribution that was sampled (the ratio starts at 1).
+    """
+    tok = bundle.tokenizer
+    suppressed: tuple[int, ...] = ()
+    if bundle.processor is not None:
+        names = ("<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
+        suppressed = tuple(i for i in tok.convert_tokens_to_ids(list(names)) if i is not None and i != tok.unk_token_id)
+    return suppressed, len(tok)
+
+
 class _LogprobRecorder(LogitsProcessor):
     """Applies the temperature and keeps log-softmax of the result; gathers the sampled id's one step later.
 
@@ -128,14 +144,8 @@ class HFPolicy:
         eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
         self.eos_ids = sorted(set(eos) | ({self.eot_id} if self.eot_id is not None else set()))
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.eos_ids[0]
-        # A sampled vision placeholder would break the next forward pass of a VL model (image features and
-        # placeholder tokens must match), so VL policies never sample them. The loss should mask them the same way.
-        self.suppressed_ids: tuple[int, ...] = ()
-        if self.processor is not None:
-            names = ("<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>")
-            unk = self.tokenizer.unk_token_id
-            self.suppressed_ids = tuple(i for i in self.tokenizer.convert_tokens_to_ids(list(names))
-                                        if i is not None and i != unk)
+        # The loss forward (trainers.rollout_batch.token_logprobs) masks the same ids: see unsampled_ids.
+        self.suppressed_ids, self.vocab_limit = unsampled_ids(bundle)
         # Built once: it precomputes tables over the whole vocabulary.
         self._stop = StopStringCriteria(self.tokenizer, list(self.stop_strings)) if self.stop_strings else None
         self._ids: list[int] = []
@@ -201,7 +211,7 @@ class HFPolicy:
         inputs = self._inputs(contexts, images)
         width = inputs["input_ids"].shape[1]
         temp = self.temperature if temperature is None else temperature
-        recorder = _LogprobRecorder(temp if temp > 0 else 1.0, self.suppressed_ids, len(self.tokenizer))
+        recorder = _LogprobRecorder(temp if temp > 0 else 1.0, self.suppressed_ids, self.vocab_limit)
         tracker = _FinishTracker(self._stop, self.eos_ids, len(contexts), width)
         seqs = self.model.generate(
             **inputs, generation_config=self._config(max_new_tokens or self.max_new_tokens, temp),

@@ -40,6 +40,7 @@ from PIL import Image
 
 from pyvision_envs.names import unknown_name
 from pyvision_envs.protocol import (
+    MAX_ACTION_CHARS,
     Answer,
     Code,
     Malformed,
@@ -58,7 +59,7 @@ from pyvision_envs.visual_tokens import (
     images_tokens,
 )
 
-_CHOICES = {"on_tool_error": ("feed", "end"), "on_malformed": ("feed", "end")}
+_CHOICES = {"on_tool_error": ("feed", "end"), "on_malformed": ("feed", "end"), "on_judge_error": ("raise", "zero")}
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,9 @@ class EnvConfig:
     """``"feed"``: an unreadable turn gets a format hint (and counts as a turn); ``"end"``: it ends the episode."""
     strict: bool = False
     """Accept only the original protocol layout (see :func:`pyvision_envs.protocol.parse_action`)."""
+    max_action_chars: int = MAX_ACTION_CHARS
+    """Longest turn that is read; a longer one is malformed (a format hint naming its length), so degenerate
+    output costs bounded time."""
     image_in_context: bool = True
     """Show the input images in the prompt; ``False`` binds them in Python only (the policy must use code)."""
     tool_coef: float = 0.1
@@ -94,6 +98,10 @@ class EnvConfig:
     """Subtracted when any turn broke the protocol's exact layout (0: no format term, as in the paper)."""
     judge: Any = None
     """An LLM judge (:class:`pyvision_envs.rewards.Judge`) for tasks graded ``"judge"``."""
+    on_judge_error: str = "raise"
+    """When the judge fails (:class:`~pyvision_envs.rewards.JudgeError`): ``"raise"`` it from ``step``, with the
+    episode unchanged so the same step can be retried; ``"zero"``: score the answer 0 and say so in
+    ``info["judge_error"]``."""
     timeout_s: float = 10.0
     """Wall-clock limit of one code execution."""
     memory_mb: int = 2048
@@ -109,6 +117,7 @@ class EnvConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r}: use one of {allowed}")
         positive = {"max_turns": self.max_turns, "max_images": self.max_images, "timeout_s": self.timeout_s,
+                    "max_action_chars": self.max_action_chars,
                     "memory_mb": self.memory_mb, "max_output_chars": self.max_output_chars}
         for name, value in positive.items():
             if not value > 0:
@@ -172,6 +181,8 @@ class Episode:
     """Seconds spent in the sandbox, creating it included (kept out of ``info`` so that info stays
     deterministic)."""
     lost_state: bool = False
+    judge_error: str | None = None
+    """Why the judge could not grade the answer (``on_judge_error="zero"`` scored it 0)."""
 
 
 def render_transcript(ep: Episode) -> str:
@@ -279,7 +290,10 @@ class PyVisionEnv(gym.Env[Observation, str]):
         ep = self._episode
         if ep is None or ep.end_reason is not EndReason.NONE:
             raise gym.error.ResetNeeded("the episode is over (or never started): call reset() before step()")
-        parsed = parse_action(action, strict=self.config.strict)  # raises TypeError on a non-str action
+        # raises TypeError on a non-str action
+        parsed = parse_action(action, strict=self.config.strict, max_chars=self.config.max_action_chars)
+        # graded before anything changes: a judge failure raised here leaves the episode as it was
+        accuracy = self._grade(ep, parsed.text) if isinstance(parsed, Answer) else 0.0
         ep.turn += 1
         self._add_message(ep, "assistant", Observation(text=action))
         obs, end = self._play(ep, parsed)
@@ -289,7 +303,7 @@ class PyVisionEnv(gym.Env[Observation, str]):
             end = self._limit_reached(ep)
         reward = 0.0
         if end is not EndReason.NONE:
-            reward = self._finish(ep, end)
+            reward = self._finish(ep, end, accuracy)
         terminated = end in (EndReason.ANSWERED, EndReason.TOOL_ERROR, EndReason.FORMAT_ERROR)
         truncated = end is not EndReason.NONE and not terminated
         return obs, reward, terminated, truncated, self._info(ep)
@@ -378,12 +392,24 @@ class PyVisionEnv(gym.Env[Observation, str]):
             return EndReason.MAX_TURNS
         return EndReason.NONE
 
-    def _finish(self, ep: Episode, end: EndReason) -> float:
-        """Grade the episode, store the terms and return the (only non-zero) reward."""
-        from pyvision_envs.rewards import combine, grade  # lazy: graders pull in the judge client
+    def _grade(self, ep: Episode, answer: str) -> float:
+        """The answer's accuracy; a judge failure raises (episode untouched) or scores 0, per ``on_judge_error``."""
+        from pyvision_envs.rewards import JudgeError, grade  # lazy: graders pull in the judge client
+
+        try:
+            return grade(ep.task, answer, judge=self.config.judge)
+        except JudgeError as exc:
+            if self.config.on_judge_error == "raise":
+                raise JudgeError(f"task {ep.task.id!r}: {exc}. The episode is unchanged: step() may be retried "
+                                 "with the same action, or pass on_judge_error='zero' to score 0") from exc
+            ep.judge_error = str(exc)
+            return 0.0
+
+    def _finish(self, ep: Episode, end: EndReason, accuracy: float) -> float:
+        """Store the terms of the graded episode and return the (only non-zero) reward."""
+        from pyvision_envs.rewards import combine
 
         cfg = self.config
-        accuracy = grade(ep.task, ep.answer, judge=cfg.judge) if ep.answer is not None else 0.0
         ep.terms = combine(accuracy, ep.tool_calls, well_formed=ep.well_formed, coef=cfg.tool_coef,
                            cap=cfg.tool_cap, format_penalty=cfg.format_penalty, tool_reward_on=cfg.tool_reward)
         ep.end_reason = end
@@ -413,6 +439,8 @@ class PyVisionEnv(gym.Env[Observation, str]):
         if ep.end_reason is not EndReason.NONE:
             terms = ep.terms or RewardTerms()
             info.update(reward_terms=terms, correct=terms.accuracy >= 1.0, answer_given=ep.answer)
+            if ep.judge_error is not None:
+                info["judge_error"] = ep.judge_error
         if self.config.messages_in_info:
             info["messages"] = [m.as_dict() for m in ep.messages]
         info.update(self._extra_info(ep))

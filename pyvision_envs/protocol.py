@@ -23,7 +23,7 @@ Answer(text='7', well_formed=True)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from PIL import Image
@@ -56,17 +56,21 @@ class Malformed:
 
 Action = Code | Answer | Malformed
 
-_FENCE = re.compile(r"```(?P<lang>[A-Za-z0-9_+-]*)[ \t]*\n(?P<body>.*?)```", re.DOTALL)
-_TAGGED_PLAIN = re.compile(r"<code>(?P<body>(?:(?!```).)*?)</code>", re.DOTALL)
-_ANSWER = re.compile(r"<answer>(?P<body>.*?)(?:</answer>|\Z)", re.DOTALL)
+MAX_ACTION_CHARS = 262_144
+"""Longest turn :func:`parse_action` reads (256 Ki characters, about 64k tokens); a longer one is malformed."""
+
+_FENCE_HEAD = re.compile(r"(?P<lang>[A-Za-z0-9_+-]*)[ \t]*\n")
+_CLOSE_AFTER = re.compile(r"\s*(?:</code>|\Z)")
 _STRICT_ANSWER = re.compile(r"<answer>\n\\boxed\{(?P<body>.*)\}\n</answer>", re.DOTALL)
 _BOXED = re.compile(r"\\boxed\s*\{")
+_BRACE_TOKEN = re.compile(r"\\.|[{}]", re.DOTALL)  # an escaped character, or a brace that counts
 
 
 def extract_boxed(text: str) -> str | None:
     r"""Return the content of the last ``\boxed{...}`` in ``text``, braces balanced; ``None`` if there is none.
 
-    Backslash-escaped braces (``\{``, ``\}``) do not count towards the balance.
+    Backslash-escaped braces (``\{``, ``\}``) do not count towards the balance. One pass over the text: each
+    brace is matched once on a stack, so hostile input (``"\\boxed{" * 100000``) costs linear time.
 
     >>> extract_boxed(r"so \boxed{\frac{1}{2}} it is")
     '\\frac{1}{2}'
@@ -75,72 +79,126 @@ def extract_boxed(text: str) -> str | None:
     >>> extract_boxed(r"\boxed{unclosed") is None
     True
     """
-    for match in reversed(list(_BOXED.finditer(text))):
-        depth, i = 1, match.end()
-        while i < len(text):
-            ch = text[i]
-            if ch == "\\":
-                i += 2  # skip the escaped character, whatever it is
-                continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[match.end() : i]
-            i += 1
-    return None
+    opens = {m.end() - 1 for m in _BOXED.finditer(text)}  # where the "{" of each \boxed sits
+    if not opens:
+        return None
+    stack: list[int] = []
+    best: tuple[int, int] | None = None  # (open, close) of the latest-opening \boxed that closes
+    for tok in _BRACE_TOKEN.finditer(text):
+        if tok.group() == "{":
+            stack.append(tok.start())
+        elif tok.group() == "}" and stack:
+            start = stack.pop()
+            if start in opens and (best is None or start > best[0]):
+                best = (start, tok.start())
+    return text[best[0] + 1 : best[1]] if best else None
+
+
+def _fences(text: str) -> Iterator[tuple[int, str, str, int]]:
+    r"""``(start, lang, body, end)`` of each ```` ```lang\n...``` ```` fence, in order; linear time."""
+    pos = text.find("```")
+    while pos != -1:
+        head = _FENCE_HEAD.match(text, pos + 3)
+        if head is None:
+            pos = text.find("```", pos + 1)
+            continue
+        close = text.find("```", head.end())
+        if close == -1:
+            return  # no later fence can close either
+        yield pos, head.group("lang"), text[head.end() : close], close + 3
+        pos = text.find("```", close + 3)
+
+
+def _after_open_tag(text: str, start: int) -> bool:
+    """Whether ``text[:start]`` ends with ``<code>`` and whitespace (the whitespace is walked once per fence)."""
+    i = start
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i >= 6 and text.startswith("<code>", i - 6)
+
+
+def _tagged_plain(text: str) -> Iterator[tuple[int, str]]:
+    """``(start, body)`` of each ``<code>...</code>`` holding no fence; the next-tag positions only move forward."""
+    n = len(text)
+    close = fence = -1
+    pos = text.find("<code>")
+    while pos != -1:
+        body = pos + 6
+        if close < body:
+            close = text.find("</code>", body)
+            if close == -1:
+                return
+        if fence < body:
+            fence = text.find("```", body)
+            fence = n if fence == -1 else fence
+        if fence < close:  # a fence inside: not this layout; try the next <code>
+            pos = text.find("<code>", pos + 1)
+            continue
+        yield pos, text[body:close]
+        pos = text.find("<code>", close + 7)
 
 
 def _code_blocks(text: str, strict: bool) -> list[Code]:
     """All runnable code blocks in order of appearance."""
     blocks: list[tuple[int, Code]] = []
-    for m in _FENCE.finditer(text):
-        if m.group("lang").lower() not in ("python", "py", "python3", ""):
+    for start, lang, body, end in _fences(text):
+        if lang.lower() not in ("python", "py", "python3", ""):
             continue
-        tagged = re.search(r"<code>\s*\Z", text[: m.start()]) is not None
-        closed = re.match(r"\s*(</code>|\Z)", text[m.end() :]) is not None
-        if strict and not (tagged and closed and m.group("lang")):
+        tagged = _after_open_tag(text, start)
+        closed = _CLOSE_AFTER.match(text, end) is not None
+        if strict and not (tagged and closed and lang):
             continue
-        if not tagged and not m.group("lang"):
+        if not tagged and not lang:
             continue  # an untagged, unlabelled fence is prose, not code
-        blocks.append((m.start(), Code(m.group("body"), well_formed=tagged and closed)))
+        blocks.append((start, Code(body, well_formed=tagged and closed)))
     if not strict:  # tolerate <code>...</code> with the fences forgotten
-        blocks += [(m.start(), Code(m.group("body").strip("\n") + "\n", False)) for m in _TAGGED_PLAIN.finditer(text)]
+        blocks += [(start, Code(body.strip("\n") + "\n", False)) for start, body in _tagged_plain(text)]
     return [code for _, code in sorted(blocks, key=lambda pair: pair[0])]
 
 
+def _last_answer(text: str) -> tuple[str, str] | None:
+    """``(block, body)`` of the last ``<answer>...</answer>`` (or ``<answer>...`` to the end); None if none."""
+    last, pos = None, text.find("<answer>")
+    while pos != -1:
+        end = text.find("</answer>", pos + 8)
+        if end == -1:
+            return text[pos:], text[pos + 8 :]
+        last = (pos, end)
+        pos = text.find("<answer>", end + 9)
+    return (text[last[0] : last[1] + 9], text[last[0] + 8 : last[1]]) if last else None
+
+
 def _parse_answer(text: str, strict: bool) -> Answer | Malformed | None:
-    matches = list(_ANSWER.finditer(text))
-    if not matches:
-        if strict or _FENCE.search(text) or "<code>" in text:
+    found = _last_answer(text)
+    if found is None:
+        if strict or next(_fences(text), None) is not None or "<code>" in text:
             return None
         boxed = extract_boxed(text)  # a bare \boxed{} with no code: read it, but not as well-formed
         return Answer(boxed.strip(), well_formed=False) if boxed and boxed.strip() else None
-    block = matches[-1]
-    exact = _STRICT_ANSWER.fullmatch(block.group(0))
-    boxed = extract_boxed(block.group("body"))
+    block, body = found
+    exact = _STRICT_ANSWER.fullmatch(block)
+    boxed = extract_boxed(body)
     if exact and boxed is not None and boxed == exact.group("body"):
         return Answer(boxed.strip(), well_formed=True) if boxed.strip() else Malformed("empty \\boxed{} answer")
     if strict:
         return Malformed("the answer must be exactly <answer>\\n\\boxed{...}\\n</answer>")
-    body = block.group("body")
     if "\\boxed" in body and boxed is None:
         return Malformed("unbalanced braces in \\boxed{...}")
-    if boxed is None and not block.group(0).endswith("</answer>"):
+    if boxed is None and not block.endswith("</answer>"):
         return None  # "<answer>" mentioned in passing, never closed and nothing boxed: not an answer
     content = (boxed if boxed is not None else body).strip()
     return Answer(content, well_formed=False) if content else Malformed("empty <answer>")
 
 
-def parse_action(text: str, strict: bool = False) -> Action:
-    r"""Read one model turn.
+def parse_action(text: str, strict: bool = False, max_chars: int = MAX_ACTION_CHARS) -> Action:
+    r"""Read one model turn, in time linear in its length.
 
     Args:
         text: The full text of the turn.
         strict: Accept only the original layout: code fenced as ```` ```python ```` inside ``<code>...</code>``,
             and the answer as exactly ``<answer>\n\boxed{...}\n</answer>``. A missing ``</code>`` at the very
             end of the turn is accepted in both modes, because samplers often cut the stop string off.
+        max_chars: A longer turn is not read at all: it is :class:`Malformed`, with its length in the reason.
 
     Returns:
         :class:`Answer` if the turn gives an answer (an answer wins over code in the same turn), else
@@ -150,9 +208,14 @@ def parse_action(text: str, strict: bool = False) -> Action:
     Code(code='print(x)\n', well_formed=False)
     >>> parse_action("```python\nprint(2)\n```", strict=True)
     Malformed(reason='no <code> block and no <answer> found')
+    >>> parse_action("x" * 11, max_chars=10)
+    Malformed(reason='the turn is 11 characters long, over the limit of 10; write a shorter turn')
     """
     if not isinstance(text, str):
         raise TypeError(f"an action must be the str text of one model turn, got {type(text).__name__}")
+    if len(text) > max_chars:
+        return Malformed(f"the turn is {len(text):,} characters long, over the limit of {max_chars:,}; "
+                         "write a shorter turn")
     answer = _parse_answer(text, strict)
     if answer is not None:
         return answer

@@ -346,3 +346,52 @@ def test_reset_info_carries_the_generated_task():
         assert info["task"] == env.unwrapped.family.generate(3) == env.unwrapped.episode.task
     finally:
         env.close()
+
+
+def test_a_turn_over_the_length_cap_gets_a_format_hint(make_env):
+    env = make_env(max_action_chars=1000)
+    env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(answer("200") + " " * 1000)
+    assert not terminated and info["format_errors"] == 1 and reward == 0.0
+    assert "over the limit of 1,000; write a shorter turn" in obs.text
+    with pytest.raises(ValueError, match="max_action_chars must be positive"):
+        make_env(max_action_chars=0)
+
+
+JUDGED = Task(id="judged-1", question="What colour is it?", answer="red", grader="judge", grader_args={},
+              images=(IMAGE,), family="unit", public={}, meta={})
+
+
+def test_a_failed_judgement_leaves_the_episode_unchanged_so_the_step_can_be_retried(make_env):
+    from pyvision_envs.rewards import JudgeError, OpenAIJudge
+    from tests.rewards.judge_servers import ChatServer, completion
+
+    script = [(503, {"error": "busy"}, 0.0)] * 2 + [(200, completion("yes"), 0.0)]
+    with ChatServer(script) as srv:
+        env = make_env(judge=OpenAIJudge(srv.url, "m", max_attempts=2, backoff_s=0.0))
+        env.reset(seed=0, options={"task": JUDGED})
+        env.step(code("print(1)"))
+        before = (env.episode.turn, len(env.episode.messages), env.episode.context_tokens, env.episode.answer)
+        with pytest.raises(JudgeError) as failed:
+            env.step(answer("crimson"))
+        assert (env.episode.turn, len(env.episode.messages), env.episode.context_tokens,
+                env.episode.answer) == before
+        assert "judged-1" in str(failed.value) and "episode is unchanged: step() may be retried" in str(failed.value)
+        obs, reward, terminated, truncated, info = env.step(answer("crimson"))  # the server is back
+    assert terminated and info["turn"] == 2 and info["correct"] and reward == pytest.approx(1.1)
+    assert [m["role"] for m in info["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert "judge_error" not in info and len(srv.requests) == 3
+
+
+def test_on_judge_error_zero_scores_the_answer_0_and_says_why(make_env):
+    from pyvision_envs.rewards import OpenAIJudge
+    from tests.rewards.judge_servers import ChatServer
+
+    with ChatServer([(500, {"error": "down"}, 0.0)]) as srv:
+        env = make_env(judge=OpenAIJudge(srv.url, "m", max_attempts=2, backoff_s=0.0), on_judge_error="zero")
+        env.reset(seed=0, options={"task": JUDGED})
+        obs, reward, terminated, truncated, info = env.step(answer("red"))
+    assert terminated and reward == 0.0 and not info["correct"]
+    assert "failed after 2 attempt(s)" in info["judge_error"] and "HTTP 500" in info["judge_error"]
+    with pytest.raises(ValueError, match="on_judge_error='skip': use one of \\('raise', 'zero'\\)"):
+        make_env(on_judge_error="skip")

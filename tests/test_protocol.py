@@ -1,4 +1,5 @@
 import doctest
+import sys
 
 import pytest
 from PIL import Image
@@ -155,3 +156,67 @@ def test_written_turns_parse_back_strictly():
     assert parse_action(code_turn("  print(1)\n"), strict=True) == Code("print(1)\n")
     assert parse_action(answer_turn("B"), strict=True) == Answer("B")
     assert code_turn("x").endswith(STOP_STRINGS[0]) and answer_turn("x").endswith(STOP_STRINGS[1])
+
+
+MB = 1 << 20
+HOSTILE = {  # degenerate model output, each repeated to 1 MiB
+    "nested-boxed": "\\boxed{",
+    "nested-boxed-spaced": "\\boxed {{",
+    "repeated-code-tag": "<code>",
+    "repeated-fences": "```python\n",
+    "tag-and-fence": "<code>\n```python\nx\n",
+    "unclosed-answer": "<answer>\\boxed{",
+    "escapes": "\\{\\boxed{\\}",
+    "mixed": "<code>\\boxed{```py\n<answer>{",
+}
+
+
+def _calls(text, strict):
+    """Parse ``text``, counting every function call it makes (str.find, regex matches, appends, ...) with a profile
+    hook: a count of operations that load cannot change, and proportional to the work of every Python loop."""
+    calls = 0
+
+    def hook(frame, event, arg):
+        nonlocal calls
+        calls += event in ("call", "c_call")
+
+    sys.setprofile(hook)
+    try:
+        result = parse_action(text, strict=strict, max_chars=2 * MB)
+    finally:
+        sys.setprofile(None)
+    assert isinstance(result, (Answer, Code, Malformed))
+    return calls
+
+
+# The time-out is a hang guard, not a timing: the work a regex or str.find does inside one C call is invisible
+# to the profile hook (the old regex parser's "<code>" x 40000 made 13 calls and took 162 s), so for those shapes
+# only it bounds what the call count cannot; a 1 MiB parse takes well under a second.
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("unit", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize("strict", [False, True])
+def test_hostile_megabyte_turns_parse_in_linear_time(unit, strict):
+    small, big = (_calls(unit * (size // len(unit)), strict) for size in (MB // 16, MB))
+    # 16 times the text: a linear parser makes about 16 times the calls (15.9 for nested \boxed{); the old
+    # parser's Python brace loop made 256 times (1.0 M -> 263 M calls from 4 to 64 KiB)
+    assert big <= 20 * small, f"{small:,} calls for 64 KiB but {big:,} for 1 MiB: the parser is not linear"
+
+
+def test_hostile_turns_give_the_answers_the_rules_say():
+    assert parse_action("\\boxed{" * 50_000, max_chars=MB) == Malformed("no <code> block and no <answer> found")
+    nested = "\\boxed{" * 50_000 + "x" + "}" * 50_000
+    assert parse_action(nested, max_chars=MB) == Answer("x", False)  # the last \boxed{} is the innermost
+    assert extract_boxed("\\boxed{a" + nested[7:]) == "x"
+    assert parse_action("<code>" * 50_000 + "print(1)</code>", max_chars=MB) == Code(
+        "<code>" * 49_999 + "print(1)\n", False)
+    assert parse_action("```python\nx = 1\n" * 50_000, max_chars=MB) == Code("x = 1\n", False)  # pairs close
+    assert parse_action("```python\n" * 50_001, max_chars=MB) == Malformed("the code block is empty")
+    fences = TAGGED.format("a = 1") * 20_000 + TAGGED.format("b = 2")
+    assert parse_action(fences, max_chars=MB) == Code("b = 2\n", True)
+
+
+def test_turns_over_the_cap_are_malformed_with_their_length():
+    over = "<answer>\n\\boxed{7}\n</answer>" + " " * protocol.MAX_ACTION_CHARS
+    assert parse_action(over) == Malformed(f"the turn is {len(over):,} characters long, over the limit of "
+                                           f"{protocol.MAX_ACTION_CHARS:,}; write a shorter turn")
+    assert parse_action(over, max_chars=len(over)) == Answer("7", True)

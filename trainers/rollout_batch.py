@@ -114,15 +114,34 @@ def _model_inputs(model: Any, batch: TokenBatch) -> dict[str, torch.Tensor]:
     return inputs
 
 
-def token_logprobs(model: Any, batch: TokenBatch, temperature: float = 1.0,
-                   with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Log-probabilities of each next token under ``softmax(logits / temperature)``.
+def _mask_unsampled(logits: torch.Tensor, suppress: Sequence[int], vocab_limit: int | None) -> torch.Tensor:
+    """The sampler's mask: suppressed ids and ids from ``vocab_limit`` on get the lowest finite logit.
+
+    Finite, not -inf: an observation token that is a masked id (an image pad) then gets a finite log-prob,
+    which the loss mask drops, where -inf would turn the KL and the entropy into NaN.
+    """
+    limit = vocab_limit if vocab_limit is not None and vocab_limit < logits.shape[-1] else None
+    if not suppress and limit is None:
+        return logits
+    banned = torch.zeros(logits.shape[-1], dtype=torch.bool, device=logits.device)
+    banned[list(suppress)] = True
+    if limit is not None:
+        banned[limit:] = True
+    return logits.masked_fill(banned, torch.finfo(logits.dtype).min)
+
+
+def token_logprobs(model: Any, batch: TokenBatch, temperature: float = 1.0, with_entropy: bool = False,
+                   suppress: Sequence[int] = (), vocab_limit: int | None = None
+                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Log-probabilities of each next token under ``softmax(logits / temperature)``, masked as the sampler masks.
 
     Args:
         model: A causal LM (or Qwen2-VL style model); called once with the batch.
         batch: A collated batch on the model's device.
         temperature: The sampling temperature (0 is read as 1: greedy samples were scored under softmax(logits)).
         with_entropy: Also return the per-token entropy of that distribution (no gradient).
+        suppress: Ids the sampler never draws (``HFPolicy.suppressed_ids``: a VL model's vision placeholders).
+        vocab_limit: Ids from this one on are never drawn either (``HFPolicy.vocab_limit``: the tokenizer's size).
 
     Returns:
         ``(logprobs, entropy)``, each ``[B, T - 1]`` aligned with ``batch.input_ids[:, 1:]``; entropy is None
@@ -133,6 +152,7 @@ def token_logprobs(model: Any, batch: TokenBatch, temperature: float = 1.0,
     logits = model(**_model_inputs(model, batch), logits_to_keep=keep).logits[:, :-1].float()
     if temperature > 0 and temperature != 1.0:
         logits = logits / temperature
+    logits = _mask_unsampled(logits, suppress, vocab_limit)
     targets = batch.input_ids[:, batch.start:].unsqueeze(-1)
     # log p(target) = logit(target) - logsumexp(logits): one [B, T, V] temporary fewer than log_softmax + gather
     norm = torch.logsumexp(logits, dim=-1)

@@ -74,6 +74,10 @@ class ImageQAEnv(DatasetTasks, PyVisionEnv):
         data_path: A dataset file or folder.
         data_format: ``"auto"``, ``"pyvision"``, ``"vstar"`` or ``"hrbench"``.
         on_bad_row: ``"raise"`` (an error naming the file, row and field) or ``"skip"`` (counted in a warning).
+        allow_outside_root: Accept image paths that resolve outside the dataset's folder (``../``, absolute
+            paths, symlinks); off by default, so a dataset cannot make the env open or show arbitrary files.
+        max_pixels: Largest image a row may hold (width x height); a larger one is refused at reset, from its
+            header, with a message naming the file, the row and the field.
         render_mode: ``None`` or ``"ansi"``.
         **config: Any :class:`~pyvision_envs.core.EnvConfig` field.
 
@@ -82,13 +86,16 @@ class ImageQAEnv(DatasetTasks, PyVisionEnv):
     """
 
     def __init__(self, data_path: str | None = None, data_format: str = "auto", on_bad_row: str = "raise",
-                 render_mode: str | None = None, **config: Any):
+                 render_mode: str | None = None, allow_outside_root: bool = False, max_pixels: int | None = None,
+                 **config: Any):
         if data_path is None:
             raise TypeError('PyVision/ImageQA-v0 needs a dataset: gym.make("PyVision/ImageQA-v0", data_path="...")')
         super().__init__(render_mode=render_mode, **config)
-        from pyvision_envs.tasks.loaders import load_dataset  # lazy: loaders decode images
+        from pyvision_envs.tasks.loaders import MAX_PIXELS, load_dataset  # lazy: loaders decode images
 
-        self._use_dataset(data_path, load_dataset(str(data_path), format=data_format, on_error=on_bad_row))
+        self._use_dataset(data_path, load_dataset(str(data_path), format=data_format, on_error=on_bad_row,
+                                                  allow_outside_root=allow_outside_root,
+                                                  max_pixels=MAX_PIXELS if max_pixels is None else max_pixels))
 
     def _sample_task(self, options: Mapping[str, Any]) -> Task:
         task = super()._sample_task(options)

@@ -7,6 +7,7 @@ import time (``pyvision_envs.media`` is imported when an episode opens its video
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -166,7 +167,7 @@ class VideoQAEnv(DatasetTasks, VideoEnv):
     **Description.** Rows of a dataset on disk, read by
     :func:`pyvision_envs.tasks.video.loaders.load_video_dataset`: PyVision-RL records with ``video_path``, or
     VSI-Bench JSON (videos under ``video_root/<dataset>/<scene_name>.mp4``). Every video is checked at load;
-    a broken one raises an error naming it (or, with ``on_error="skip"``, is left out with a warning).
+    a broken one raises an error naming it (or, with ``on_bad_row="skip"``, is left out with a warning).
 
     **Action, observation, reward, termination, info.** As :class:`VideoTaskEnv`.
 
@@ -176,7 +177,11 @@ class VideoQAEnv(DatasetTasks, VideoEnv):
         data_path: The data file (``.json`` or ``.jsonl``).
         data_format: ``"auto"``, ``"pyvision"`` or ``"vsibench"``.
         video_root: Folder of the VSI-Bench videos (default: the data file's folder).
-        on_error: ``"raise"`` or ``"skip"`` for bad rows and broken videos.
+        on_bad_row: ``"raise"`` or ``"skip"`` for bad rows and broken videos (the same option as
+            ``ImageQAEnv``'s).
+        on_error: Deprecated name of ``on_bad_row``.
+        allow_outside_root: Accept video paths that resolve outside the data root (``video_root``, else the data
+            file's folder) through ``../``, absolute paths or symlinks; off by default.
         frames_up_front: See :class:`VideoEnv`.
         video_backend: See :class:`VideoEnv`.
         render_mode: ``None`` or ``"ansi"``.
@@ -186,13 +191,18 @@ class VideoQAEnv(DatasetTasks, VideoEnv):
     """
 
     def __init__(self, data_path: str | None = None, data_format: str = "auto", video_root: str | None = None,
-                 on_error: str = "raise", frames_up_front: int = 0, video_backend: str = "auto",
-                 render_mode: str | None = None, **config: Any) -> None:
+                 on_bad_row: str = "raise", frames_up_front: int = 0, video_backend: str = "auto",
+                 render_mode: str | None = None, allow_outside_root: bool = False, on_error: str | None = None,
+                 **config: Any) -> None:
         if data_path is None:
             raise TypeError('PyVision/VideoQA-v0 needs a dataset: gym.make("PyVision/VideoQA-v0", data_path="...")')
+        if on_error is not None:
+            warnings.warn("VideoQAEnv(on_error=...) is deprecated: pass on_bad_row=..., the name ImageQAEnv "
+                          "uses too", DeprecationWarning, stacklevel=2)
+            on_bad_row = on_error
         super().__init__(frames_up_front=frames_up_front, video_backend=video_backend, render_mode=render_mode,
                          **config)
         from pyvision_envs.tasks.video.loaders import load_video_dataset
 
-        self._use_dataset(data_path, load_video_dataset(str(data_path), format=data_format, on_error=on_error,
-                                                        video_root=video_root))
+        self._use_dataset(data_path, load_video_dataset(str(data_path), format=data_format, on_error=on_bad_row,
+                                                        video_root=video_root, allow_outside_root=allow_outside_root))

@@ -98,3 +98,23 @@ def test_image_qa_bad_data_is_reported(tmp_path, data_file):
         env = gym.make("PyVision/ImageQA-v0", data_path=str(mixed), on_bad_row="skip")
     assert len(env.unwrapped.dataset) == 3
     env.close()
+
+
+def test_image_qa_refuses_files_outside_its_folder_and_bombs_at_reset(tmp_path, data_file):
+    from tests.tasks.test_loaders import huge_png
+
+    Image.new("RGB", (8, 8)).save(tmp_path.parent / f"{tmp_path.name}-secret.png")
+    escape = tmp_path / "escape.jsonl"
+    escape.write_text(json.dumps({"question": "q", "answer": "1", "image_path": f"../{tmp_path.name}-secret.png"}))
+    with pytest.raises(DatasetError, match=r"escape\.jsonl, line 1: field 'image_path': .*outside the data root"):
+        gym.make("PyVision/ImageQA-v0", data_path=str(escape))
+    env = gym.make("PyVision/ImageQA-v0", data_path=str(escape), allow_outside_root=True)
+    assert env.reset(seed=0)[0].images[0].size == (8, 8)
+    env.close()
+    huge_png(tmp_path / "huge.png")
+    bomb = tmp_path / "bomb.jsonl"
+    bomb.write_text(json.dumps({"id": "b", "question": "q", "answer": "1", "image_path": "huge.png"}))
+    env = gym.make("PyVision/ImageQA-v0", data_path=str(bomb))
+    with pytest.raises(DatasetError, match=r"bomb\.jsonl, line 1: field 'image_path': \S*huge\.png is too large"):
+        env.reset(seed=0)
+    env.close()

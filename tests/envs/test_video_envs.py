@@ -139,7 +139,7 @@ def test_videoqa_plays_rows_and_rejects_broken_videos(demo, tmp_path):
     with pytest.raises(DatasetError, match=video.name):
         gym.make("PyVision/VideoQA-v0", data_path=str(data))
     with pytest.warns(UserWarning, match="skipped 1"):
-        env = gym.make("PyVision/VideoQA-v0", data_path=str(data), on_error="skip")
+        env = gym.make("PyVision/VideoQA-v0", data_path=str(data), on_bad_row="skip")
     assert len(env.unwrapped.dataset) == 1
     env.close()
 
@@ -154,3 +154,20 @@ def test_episode_is_deterministic_by_seed():
     a.close()
     b.close()
     assert np.isfinite(ia["uniform_1fps_visual_tokens"])
+
+
+def test_videoqa_bad_row_option_has_the_image_envs_name(demo, tmp_path):
+    import shutil
+
+    shutil.copytree(demo.parent, tmp_path, dirs_exist_ok=True)
+    data = tmp_path / "data.jsonl"
+    data.write_text(data.read_text() + '{"question": "q"}\n')
+    with pytest.warns(UserWarning, match="skipped 1"):
+        env = gym.make("PyVision/VideoQA-v0", data_path=str(data), on_bad_row="skip")
+    assert len(env.unwrapped.dataset) == 3
+    env.close()
+    with pytest.warns(DeprecationWarning, match=r"on_error=\.\.\.\) is deprecated: pass on_bad_row"):
+        with pytest.warns(UserWarning, match="skipped 1"):
+            env = gym.make("PyVision/VideoQA-v0", data_path=str(data), on_error="skip")
+    assert len(env.unwrapped.dataset) == 3
+    env.close()

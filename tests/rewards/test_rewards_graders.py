@@ -1,11 +1,18 @@
 """Table-driven cases for the rule graders: choice, exact, numeric, and the number parser."""
 
-import time
 from fractions import Fraction
 
 import pytest
 
-from pyvision_envs.rewards import choice, exact, normalize_text, numeric, parse_choice, parse_number
+from pyvision_envs.rewards import (
+    choice,
+    exact,
+    normalize,
+    normalize_text,
+    numeric,
+    parse_choice,
+    parse_number,
+)
 
 OPTIONS = ["a red circle", "the blue square", "green triangle", "yellow star"]
 
@@ -223,12 +230,25 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.timeout(60)  # a hang guard only: the bound under test is the count of numbers built below
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
-def test_graders_never_raise_or_hang_on_hostile_predictions(text):
-    start = time.monotonic()
+def test_graders_never_raise_or_hang_on_hostile_predictions(text, monkeypatch):
+    built = []  # every number literal the graders turn into a Fraction (the costly step)
+    real = normalize._to_fraction
+    monkeypatch.setattr(normalize, "_to_fraction", lambda literal: built.append(literal) or real(literal))
     for grade_fn in (choice, exact, numeric):
         assert grade_fn(text, "A" if grade_fn is choice else "1") in (0.0, 1.0)
-    assert time.monotonic() - start < 2.0
+    # at most the capped numbers of the prediction, each with a denominator, plus the answer's: "1/" x 50k
+    # built 50,002 Fractions before the cap (513 now)
+    assert len(built) <= 2 * (normalize._MAX_NUMBERS + 1) + 2
+
+
+def test_a_text_with_more_numbers_than_the_cap_is_not_a_number():
+    at_cap = " ".join(["7"] * normalize._MAX_NUMBERS)
+    assert len(normalize.parse_numbers(at_cap)[0]) == normalize._MAX_NUMBERS
+    assert normalize.parse_numbers(at_cap + " 7") is None
+    assert parse_number(at_cap, multiple="last").value == 7 and parse_number(at_cap + " 7", multiple="last") is None
+    assert numeric("1/" * 50_000 + "1", "1") == 0.0
 
 
 def test_huge_numbers_compare_exactly():

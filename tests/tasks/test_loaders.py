@@ -1,7 +1,9 @@
 import base64
 import io
 import json
+import struct
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -232,3 +234,111 @@ def test_grading_for_maps_answers_to_graders():
     assert grading_for("1,024", "How many?") == ("numeric", {})
     assert grading_for("-0.5", "?") == ("numeric", {}) and grading_for("3/4", "?") == ("numeric", {})
     assert grading_for("a red car", "?") == ("exact", {})
+
+
+# ----- hostile data: encodings, paths out of the data root, decompression bombs -----
+def test_non_utf8_lines_name_the_file_line_and_field(pyvision_dir):
+    path = pyvision_dir / "train.jsonl"
+    good = [json.dumps(r).encode() for r in GOOD]
+    path.write_bytes(b"\n".join([good[0], b'{"question": "caf\xe9?", "answer": "1"}', good[1]]) + b"\n")
+    with pytest.raises(DatasetError, match=r"train\.jsonl, line 2: field '<line>': not UTF-8 text \(byte 0xe9 at "
+                                           r"column 18\); save the file as UTF-8"):
+        load_dataset(path)
+    with pytest.warns(DatasetWarning, match="skipped 1 bad row"):
+        assert len(load_dataset(path, on_error="skip")) == 2
+    path.write_bytes(good[0] + b"\n" + b"[" * 100_000 + b"\n")
+    with pytest.raises(DatasetError, match=r"train\.jsonl, line 2: field '<line>': JSON nested too deeply to read"):
+        load_dataset(path)
+    (pyvision_dir / "deep.json").write_bytes(b"[" * 100_000)
+    with pytest.raises(DatasetError, match=r"deep\.json: JSON nested too deeply to read"):
+        load_dataset(pyvision_dir / "deep.json")
+    listed = pyvision_dir / "list.json"
+    listed.write_bytes(b'[\n{"question": "a", "answer": "1", "image_path": "imgs/p0.png"},\n{"question": "\xff"}]')
+    with pytest.raises(DatasetError, match=r"list\.json: not UTF-8 text at line 3 \(byte 0xff\)"):
+        load_dataset(listed)
+
+
+def _outside_layout(tmp_path):
+    """data/ holds the dataset; outside.png sits beside it; data/imgs/ has symlinks out."""
+    data = tmp_path / "data"
+    (data / "imgs").mkdir(parents=True)
+    picture(0).save(data / "imgs" / "inside.png")
+    picture(1).save(tmp_path / "outside.png")
+    (data / "imgs" / "link_out.png").symlink_to(tmp_path / "outside.png")
+    (data / "imgs" / "shadow.png").symlink_to("/etc/shadow")
+    (data / "imgs" / "link_in.png").symlink_to(data / "imgs" / "inside.png")
+    return data
+
+
+@pytest.mark.parametrize("ref, resolved", [
+    ("../outside.png", "outside.png"),
+    ("ABS", "outside.png"),
+    ("imgs/link_out.png", "outside.png"),
+    ("imgs/shadow.png", "/etc/shadow"),
+    ("imgs/../../outside.png", "outside.png"),
+])
+def test_paths_resolving_outside_the_data_root_are_refused(tmp_path, ref, resolved):
+    data = _outside_layout(tmp_path)
+    ref = str(tmp_path / "outside.png") if ref == "ABS" else ref
+    path = write_jsonl(data / "d.jsonl", [{"question": "q", "answer": "1", "image_path": ref}])
+    with pytest.raises(DatasetError, match=rf"d\.jsonl, line 1: field 'image_path': .*resolves to \S*{resolved}, "
+                                           r"outside the data root .*allow_outside_root=True"):
+        load_dataset(path)
+    if resolved != "/etc/shadow":  # with the opt-in, a trusted dataset may point anywhere
+        assert load_dataset(path, allow_outside_root=True)[0].images[0].size == (48, 32)
+
+
+def test_paths_inside_the_root_are_fine_absolute_or_linked(tmp_path):
+    data = _outside_layout(tmp_path)
+    rows = [{"question": "q", "answer": "1", "image_path": p}
+            for p in ("imgs/inside.png", str(data / "imgs" / "inside.png"), "imgs/link_in.png")]
+    assert len(load_dataset(write_jsonl(data / "d.jsonl", rows))) == 3
+
+
+def test_vstar_symlinks_out_of_the_folder_are_refused(tmp_path):
+    make_vstar(tmp_path / "vstar")
+    picture(5).save(tmp_path / "secret.jpg")
+    (tmp_path / "vstar" / "direct_attributes" / "zz.jpg").symlink_to(tmp_path / "secret.jpg")
+    (tmp_path / "vstar" / "direct_attributes" / "zz.json").write_text(json.dumps({"question": "q",
+                                                                                  "options": ["a", "b"]}))
+    with pytest.raises(DatasetError, match=r"direct_attributes/zz\.jpg: field '<image>': .*outside the data root"):
+        load_dataset(tmp_path / "vstar")
+
+
+def huge_png(path, width=20_000, height=20_000):
+    """A real, valid 1-bit greyscale PNG of ``width x height`` (all black): ~40 kB on disk, streamed row by row."""
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    z, row = zlib.compressobj(9), b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits
+    idat = b"".join(z.compress(row) for _ in range(height)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return path
+
+
+def test_a_decompression_bomb_is_refused_from_its_header(pyvision_dir):
+    huge_png(pyvision_dir / "imgs" / "huge.png")
+    path = write_jsonl(pyvision_dir / "d.jsonl", [{"id": "big", "question": "q", "answer": "1",
+                                                   "image_path": "imgs/huge.png"}])
+    ds = load_dataset(path)  # validation reads no pixels
+    with pytest.raises(DatasetError, match=r"d\.jsonl, line 1: field 'image_path': \S*huge\.png is too large to "
+                                           r"open \(.*400000000 pixels.*\); the limit is max_pixels=50,000,000"):
+        ds[0]
+
+
+def test_images_over_max_pixels_are_refused_with_their_size(pyvision_dir):
+    path = write_jsonl(pyvision_dir / "d.jsonl", GOOD[:1])
+    with pytest.raises(DatasetError, match=r"line 1: field 'image_path': \S*p0\.png is 48 x 32 = 1,536 pixels, "
+                                           r"over max_pixels=1,000; downscale the file, or raise max_pixels"):
+        load_dataset(path, max_pixels=1000)[0]
+    assert load_dataset(path, max_pixels=1536)[0].images[0].size == (48, 32)
+
+
+def test_hrbench_bomb_is_a_bad_row_at_load(tmp_path):
+    bomb = base64.b64encode(huge_png(tmp_path / "huge.png").read_bytes()).decode()
+    rows = [["1", "Which?", "A", "x", "y", "z", "w", bomb, "c", "cc"]]
+    path = tmp_path / "hr.tsv"
+    path.write_text("\t".join(HEADER) + "\n" + "\n".join("\t".join(r) for r in rows) + "\n")
+    with pytest.raises(DatasetError, match=r"hr\.tsv, line 2: field 'image': the base64 image is too large"):
+        load_dataset(path)

@@ -88,6 +88,7 @@ def test_unknown_override_says_did_you_mean():
     ("loss.agg=mean", "use one of token-mean"),
     ("loss.dual_clip=1.0", "dual_clip=1.0 must be > 1"),
     ("loss.clip_low=1.5", "clip_low"),
+    ("batch.cut=groups", r"OFRSettings.cut='groups': is not a cut rule; use one of whole-groups, truncate"),
     ("lr=0", "lr=0.0: must be > 0"),
     ("rollout.max_trajectory_tokens=100", "max_trajectory_tokens=100: must exceed max_new_tokens=512"),
     ("rollout.temperature=0", "rollout.temperature=0.0: must be > 0"),
@@ -175,6 +176,14 @@ def test_sections_hold_their_fields_once():
     top = {f.name for f in dataclasses.fields(GRPOConfig)}
     for section in (OFRSettings, RolloutSettings, LossSettings):
         assert not top & {f.name for f in dataclasses.fields(section)}, section
+
+
+def test_the_forks_cut_and_std_are_batch_settings(tmp_path):
+    """``batch.cut`` and ``batch.unbiased_std`` are declared once, in OFRSettings, and read from overrides and YAML."""
+    fork = load_config(None, ["batch.cut=truncate", "batch.normalize_std=true", "batch.unbiased_std=true"]).batch
+    assert (fork.cut, fork.normalize_std, fork.unbiased_std) == ("truncate", True, True)
+    assert load_config(write(tmp_path, "batch:\n  cut: truncate\n"), []).batch.cut == "truncate"
+    assert GRPOConfig().batch.cut == "whole-groups" and GRPOConfig().batch.unbiased_std is False
 
 
 def test_save_config_round_trips(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 import torch
 
 from agents.presets import load_preset
@@ -173,3 +174,56 @@ def test_evaluate_policy_same_seeds_same_tasks(player, tmp_path):
     greedy, _ = evaluate_policy(player, ENV, {}, seeds[:2], settings=RolloutSettings(max_new_tokens=24,
                                 temperature=0.0), max_turns=3)
     assert greedy.episodes == 2
+
+
+@pytest.mark.parametrize("agg", ["token-mean", "seq-mean-token-mean", "seq-mean-token-sum"])
+def test_kl_ref_logs_the_kl_term_of_the_loss(tmp_path, agg):
+    """``loss/kl_ref`` is the k3 KL aggregated as in the loss (seq-mean-token-mean: the mean of sequence means)."""
+    from pyvision_envs.types import RewardTerms, Trajectory
+    from trainers.grpo.loss import kl_k3
+    from trainers.grpo.ofr import OFRBatch, OFRStats
+    from trainers.rollout_batch import collate, token_logprobs
+
+    cfg = config(tmp_path, "steps=1", "loss.kl_coef=0.5", f"loss.agg={agg}", "grad_accum=2")
+    trainer = GRPOTrainer(cfg, bundle=load_preset("tiny", seed=4))
+    with torch.no_grad():  # move the policy away from its frozen reference
+        for p in trainer.params:
+            p.add_(0.05 * torch.randn_like(p))
+    lengths = (1, 2, 9)  # sampled tokens per row: the modes weigh them differently
+    trajs = [Trajectory(prompt_id="p", token_ids=tuple(range(5, 8 + n)), loss_mask=(0, 0, 0) + (1,) * n,
+                        old_logprobs=(0.0,) * (3 + n), prompt_len=3, reward=0.0, terms=RewardTerms(),
+                        end_reason=EndReason.ANSWERED) for n in lengths]
+    batch = collate(trajs, trainer.pad_id)
+    with torch.no_grad():
+        logps, _ = token_logprobs(trainer.model, batch)
+        ref, _ = token_logprobs(trainer.ref_model, batch)
+    expected = kl_k3(logps, ref, batch.loss_mask[:, 1:], agg).item()
+    stats = trainer.update(OFRBatch(tuple(trajs), (1.0, -1.0, 0.5), OFRStats(mode="ofr", target=3)))
+    assert expected > 1e-4
+    assert stats["loss/kl_ref"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_underfilled_batches_warn_on_the_console_once_per_run(tmp_path, capsys):
+    """A random policy never answers: every step comes out empty; the console says so once, with the counts."""
+    cfg = config(tmp_path / "short", "steps=2", "batch.gen_batch=1", "batch.max_rounds=2", "max_turns=2")
+    trainer = GRPOTrainer(cfg, bundle=load_preset("tiny", seed=3))
+    for step in (0, 1):
+        assert trainer.train_step(step)["ofr/kept"] == 0
+    err = capsys.readouterr().err
+    assert err.count("oversample-filter-rank kept") == 1
+    assert ("step 1: oversample-filter-rank kept 0 of the 8 trajectories (batch.max_rounds=2 rounds ran out: "
+            "8 generated in 2 round(s); dropped 8 in zero-variance groups, 0 broken, 0 without an image)") in err
+    assert "raise batch.max_rounds or batch.gen_batch" in err
+
+
+def test_the_loss_scores_the_distribution_a_vl_policy_sampled_from(tmp_path):
+    """The trainer's forward masks what HFPolicy's sampler masks (tiny-vl's vision placeholders): on fresh
+    rollouts the ratio is 1. Unmasked, the random weights' mass on the placeholders made it about 0.998."""
+    cfg = config(tmp_path, "steps=1", "batch.mode=none", "batch.train_batch=1", "model=tiny-vl")
+    trainer = GRPOTrainer(cfg, bundle=load_preset("tiny-vl", seed=0))
+    assert trainer._unsampled["suppress"]  # what the sampler masks, handed to token_logprobs
+    torch.manual_seed(0)
+    batch = oversample_filter_rank(trainer._generate_round, trainer.prompts, trainer.ofr)
+    stats = trainer.update(batch)
+    assert stats["loss/tokens"] > 20
+    assert abs(stats["loss/ratio_mean"] - 1.0) < 1e-5

@@ -125,6 +125,15 @@ def test_denominator_makes_micro_batches_sum_to_full_batch(agg):
 
 
 @pytest.mark.parametrize("agg", AGG_MODES)
+def test_fractional_denominator_is_used_as_given(agg):
+    """Two processes, one sampled token between them: each divides by 1 / 2, as verl's agg_loss with dp_size=2."""
+    assert aggregate(torch.tensor([[2.0]]), torch.tensor([[1.0]]), agg, denominator=0.5).item() == 4.0
+    assert aggregate(torch.tensor([[2.0]]), torch.tensor([[1.0]]), agg, denominator=torch.tensor(0.25)).item() == 8.0
+    # only an exact 0 (no sampled token anywhere) is replaced, and its sum is 0 as well
+    assert aggregate(torch.tensor([[2.0]]), torch.tensor([[0.0]]), agg, denominator=0).item() == 0.0
+
+
+@pytest.mark.parametrize("agg", AGG_MODES)
 def test_all_masked_out_gives_zero_loss_with_graph(agg):
     lp = torch.randn(2, 3, requires_grad=True)
     loss, stats = policy_loss(lp, torch.zeros(2, 3), torch.tensor([1.0, -1.0]), torch.zeros(2, 3), agg=agg)

@@ -203,3 +203,70 @@ def test_empty_group_is_an_error():
 def test_bad_settings(kw, match):
     with pytest.raises(ValueError, match=match):
         settings(**kw)
+
+
+def _fork_cut(groups, target):
+    """The released PyVision-RL fork, literally: each trajectory gets ``torch.std`` of its group's scores (float32,
+    unbiased; a group of one gets 1.0), the filtered pool keeps generation order, then
+    ``np.argsort(-sample_level_stds)[:target_traj_bsz]`` when the pool exceeds the target."""
+    import numpy as np
+
+    pool, stds = [], []
+    for g in groups:
+        scores = [t.reward for t in g.trajectories]
+        std = torch.std(torch.tensor([scores])) if len(scores) > 1 else torch.tensor(1.0)
+        survivors = [t for t in g.trajectories if not t.end_reason.broken_interaction]
+        if np.std(scores) > 0 or len(scores) == 1:  # dynamic sampling, then the end-reason filter
+            pool += survivors
+            stds += [std] * len(survivors)
+    if len(pool) <= target:
+        return pool
+    return [pool[i] for i in np.argsort(-np.array(stds))[:target]]
+
+
+def test_truncate_cut_is_the_released_forks_argsort():
+    order = ["p2", "p5", "p0", "p3", "p1", "p4"]  # p5 ranks above p0 (equal std, generated first) but is larger
+    gen = Generator(SCENARIO)
+    whole = oversample_filter_rank(gen, iter(order), settings(group_size=7, train_batch=1, gen_batch=6))
+    assert ids(whole) == ["p2"] * 4 + ["p0"] * 3  # whole groups first: p5 (4) does not fit, p0 (3) does
+    truncated = oversample_filter_rank(gen, iter(order), settings(group_size=7, train_batch=1, gen_batch=6,
+                                                                   cut="truncate"))
+    assert ids(truncated) == ["p2"] * 4 + ["p5"] * 3  # the ranking is cut where it ends: p5 loses one
+    assert (truncated.stats.kept, truncated.stats.kept_groups, truncated.stats.cut_groups) == (7, 2, 1)
+    expected = _fork_cut(gen(order), 7)
+    assert [t.prompt_id for t in expected] == ids(truncated)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_truncate_matches_the_fork_on_random_pools_with_ties(seed):
+    """Pools above 16 trajectories, where NumPy's default sort is not stable: the same order still."""
+    rng = torch.Generator().manual_seed(seed)
+    scenario = {}
+    for p in range(12):
+        size = int(torch.randint(2, 7, (1,), generator=rng))
+        rows = [(int(torch.randint(0, 2, (1,), generator=rng)), int(torch.randint(0, 3, (1,), generator=rng)),
+                 BROKEN if torch.rand(1, generator=rng) < 0.15 else EndReason.ANSWERED, 1) for _ in range(size)]
+        scenario[f"q{p}"] = rows
+    gen = Generator(scenario)
+    batch = oversample_filter_rank(gen, iter(scenario), settings(group_size=4, train_batch=5, gen_batch=12,
+                                                                  max_rounds=1, cut="truncate"))
+    expected = _fork_cut(gen(list(scenario)), 20)
+    assert batch.stats.pool_size > 30 and len(batch) == len(expected) == 20
+    assert [(t.prompt_id, t.reward, t.end_reason) for t in batch.trajectories] == \
+        [(t.prompt_id, t.reward, t.end_reason) for t in expected]
+
+
+def test_truncate_in_filter_mode_keeps_the_first_target_in_generation_order():
+    gen = Generator(SCENARIO)
+    batch = oversample_filter_rank(gen, iter(SCENARIO), settings(mode="filter", cut="truncate"))
+    assert ids(batch) == ["p0"] * 3 + ["p2"] * 4 + ["p3"]
+
+
+def test_unbiased_std_normalisation_as_the_fork():
+    gen = Generator({"p": [(1, 0, EndReason.ANSWERED, 1)] + [(0, 0, EndReason.ANSWERED, 1)] * 3})
+    s = settings(train_batch=1, gen_batch=1, normalize_std=True, unbiased_std=True)
+    batch = oversample_filter_rank(gen, iter(["p"]), s)
+    # mean 0.25, unbiased std 0.5 (population: 0.433): (r - mean) / (std + 1e-6)
+    assert batch.advantages == pytest.approx((0.75 / (0.5 + 1e-6),) + (-0.25 / (0.5 + 1e-6),) * 3)
+    with pytest.raises(ValueError, match="cut='ends'.*whole-groups, truncate"):
+        settings(cut="ends")

@@ -135,3 +135,38 @@ def test_arguments_are_checked(demo, tmp_path):
         load_video_dataset(demo, format="hrbench")
     with pytest.raises(ValueError, match="on_error"):
         load_video_dataset(demo, on_error="ignore")
+
+
+def test_video_paths_outside_the_data_root_are_refused(demo, tmp_path):
+    data = _copy(demo, tmp_path / "data")
+    rows = _rows(data)
+    shutil.copyfile(data.parent / rows[0]["video_path"], tmp_path / "outside.mp4")
+    rows[0]["video_path"] = "../outside.mp4"
+    _write(data, rows)
+    with pytest.raises(DatasetError, match=r"data\.jsonl, line 1: field 'video_path': '\.\./outside\.mp4' resolves "
+                                           r"to \S*outside\.mp4, outside the data root"):
+        load_video_dataset(data, verify="none")
+    assert len(load_video_dataset(data, verify="none", allow_outside_root=True)) == 3
+
+
+def test_vsibench_videos_outside_the_video_root_are_refused(vsi, tmp_path):
+    data, root = vsi
+    records = json.loads(data.read_text())
+    records[0]["dataset"] = "../.."  # <root>/../../scene0.mp4
+    records[1]["video_path"] = str(tmp_path / "elsewhere.mp4")
+    data.write_text(json.dumps(records))
+    with pytest.raises(DatasetError, match=r"item 0: field 'video_path': .*outside the data root"):
+        load_video_dataset(data, video_root=root, verify="none")
+    with pytest.warns(DatasetWarning, match="skipped 2 bad row"):
+        assert len(load_video_dataset(data, video_root=root, verify="none", on_error="skip")) == 1
+
+
+def test_non_utf8_video_records_name_the_line(demo, tmp_path):
+    path = _copy(demo, tmp_path)
+    path.write_bytes(path.read_bytes() + b'{"question": "\xc3("}\n')
+    with pytest.raises(DatasetError, match=r"line 4: field '<line>': not UTF-8 text \(byte 0xc3 at column 15\)"):
+        load_video_dataset(path)
+    vsi_lines = tmp_path / "vsi.jsonl"
+    vsi_lines.write_bytes(b'{"scene_name": "s", "ground_truth": "1", "question": "q", "dataset": "d"}\n\xff\n')
+    with pytest.raises(DatasetError, match=r"vsi\.jsonl, line 2: field '<line>': not UTF-8 text \(byte 0xff"):
+        load_video_dataset(vsi_lines, verify="none")

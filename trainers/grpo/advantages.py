@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 
 
-def group_advantages(rewards: torch.Tensor, normalize_std: bool = False, eps: float = 1e-6) -> torch.Tensor:
+def group_advantages(rewards: torch.Tensor, normalize_std: bool = False, eps: float = 1e-6,
+                     unbiased: bool = False) -> torch.Tensor:
     """Centre each group's rewards on the group mean, optionally dividing by the group std.
 
     The std is the **population** standard deviation (divide by G, not G - 1), the same statistic as
@@ -21,6 +22,7 @@ def group_advantages(rewards: torch.Tensor, normalize_std: bool = False, eps: fl
         rewards: Float tensor ``[num_groups, G]``, one row per prompt.
         normalize_std: Divide the centred rewards by ``std + eps`` (off in the paper's recipe).
         eps: Added to the std before dividing, so a zero-variance group gives 0 rather than NaN.
+        unbiased: Divide by the unbiased std (G - 1), as the released PyVision-RL fork and verl do.
 
     Returns:
         Tensor of the same shape and dtype: the advantage of each trajectory.
@@ -33,6 +35,8 @@ def group_advantages(rewards: torch.Tensor, normalize_std: bool = False, eps: fl
         tensor([[ 0.5000, -0.5000, -0.5000,  0.5000]])
         >>> group_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]), normalize_std=True, eps=0.0)
         tensor([[ 1., -1., -1.,  1.]])
+        >>> group_advantages(torch.tensor([[1.0, 0.0, 0.0, 1.0]]), normalize_std=True, eps=0.0, unbiased=True)
+        tensor([[ 0.8660, -0.8660, -0.8660,  0.8660]])
     """
     if not isinstance(rewards, torch.Tensor) or rewards.dim() != 2:
         shape = tuple(rewards.shape) if isinstance(rewards, torch.Tensor) else type(rewards).__name__
@@ -45,7 +49,7 @@ def group_advantages(rewards: torch.Tensor, normalize_std: bool = False, eps: fl
     centred = rewards - rewards.mean(dim=1, keepdim=True)
     if not normalize_std:
         return centred
-    std = rewards.std(dim=1, keepdim=True, unbiased=False)
+    std = rewards.std(dim=1, keepdim=True, unbiased=unbiased)
     return centred / (std + eps)
 
 

@@ -35,6 +35,15 @@ def _check_agg(agg: str) -> None:
         raise ValueError(f"agg={agg!r} is not a loss aggregation mode; use one of {', '.join(AGG_MODES)}")
 
 
+def _nonzero(count: torch.Tensor) -> torch.Tensor:
+    """``count``, or 1 where it is exactly 0 (an empty batch, whose sum is 0 too).
+
+    A whole-batch count divided by the number of processes may be a fraction below 1 and must stay one: clamping
+    it to 1 would shrink the gradient.
+    """
+    return torch.where(count == 0, torch.ones_like(count), count)
+
+
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean of ``values`` over positions where ``mask`` is 1; 0 when the mask is empty.
 
@@ -68,7 +77,8 @@ def aggregate(
         agg: One of ``AGG_MODES``.
         denominator: Overrides the divisor: the number of masked tokens (``token-mean``) or of non-empty
             sequences (``seq-*`` modes) in the *whole* batch. Pass it when a batch is split into micro-batches
-            for gradient accumulation, so that the micro-batch losses add up to the full-batch loss.
+            for gradient accumulation, so that the micro-batch losses add up to the full-batch loss. It may be
+            a fraction (the global count divided by the processes); only exactly 0 is replaced, by 1.
 
     Returns:
         A 0-dim tensor.
@@ -79,7 +89,7 @@ def aggregate(
     masked = values * mask
     if agg == "token-mean":
         count = mask.sum() if denominator is None else torch.as_tensor(denominator, dtype=values.dtype)
-        return masked.sum() / count.clamp(min=1.0)
+        return masked.sum() / _nonzero(count)
     row_tokens = mask.sum(dim=-1)
     row_sums = masked.sum(dim=-1)
     per_seq = row_sums / row_tokens.clamp(min=1.0) if agg == "seq-mean-token-mean" else row_sums
@@ -87,7 +97,7 @@ def aggregate(
         count = (row_tokens > 0).sum().to(values.dtype)
     else:
         count = torch.as_tensor(denominator, dtype=values.dtype)
-    return per_seq.sum() / count.clamp(min=1.0)
+    return per_seq.sum() / _nonzero(count)
 
 
 def _check_shapes(logprobs: torch.Tensor, old_logprobs: torch.Tensor, advantages: torch.Tensor,

@@ -22,6 +22,12 @@ pool, ranked: **no padding**; ``stats.hit_max_rounds`` / ``stats.prompts_exhaust
 normalizes its loss by the tokens it actually has. An empty pool gives an empty batch (the trainer skips the
 update).
 
+``cut="truncate"`` reproduces the released PyVision-RL fork instead: every pooled trajectory carries its full
+group's unbiased (G - 1) reward std in float32 (1.0 for a group of one), and the batch is
+``pool[np.argsort(-std)[:target]]``, so groups are cut wherever the ranking ends, and ties fall as NumPy's default
+sort leaves them; in ``filter`` mode it is ``pool[:target]``. A pool of at most ``target`` is kept whole, in
+generation order, as in the fork.
+
 Modes (for ablations): ``ofr`` as above; ``filter`` (DAPO-style dynamic sampling: the same rounds and filters,
 no ranking, keep the first ``target`` in generation order by the same whole-groups-first rule); ``none`` (plain
 GRPO: one round of ``train_batch`` prompts, nothing filtered or ranked).
@@ -30,10 +36,12 @@ GRPO: one round of ``train_batch`` prompts, nothing filtered or ranked).
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
 from pyvision_envs.types import RolloutGroup, Trajectory
@@ -41,6 +49,7 @@ from trainers.grpo.advantages import group_advantages, population_std
 from trainers.settings import Settings
 
 OFR_MODES = ("ofr", "filter", "none")
+CUT_MODES = ("whole-groups", "truncate")
 GenerateRound = Callable[[list[Any]], Sequence[RolloutGroup]]
 
 
@@ -71,11 +80,18 @@ class OFRSettings(Settings):
     environment still pays and logs it. (The environment's own ``tool_reward=False`` drops the term at the source.)"""
     normalize_std: bool = False
     """Divide advantages by the group's population std (the paper does not: it makes training fluctuate)."""
+    cut: str = "whole-groups"
+    """Cutting the ranked pool to the batch: ``whole-groups`` (keep groups whole first, cut at most one; ours) or
+    ``truncate`` (the released fork's ``argsort(-std)[:target]`` over trajectories; see the module docstring)."""
+    unbiased_std: bool = False
+    """With ``normalize_std``, divide by the unbiased (G - 1) std, as the released fork does."""
 
     def validate(self) -> None:
         """Known mode, positive sizes, and a round cap that can fill a batch."""
         if self.mode not in OFR_MODES:
             self._fail("mode", f"is not a batching mode; use one of {', '.join(OFR_MODES)}")
+        if self.cut not in CUT_MODES:
+            self._fail("cut", f"is not a cut rule; use one of {', '.join(CUT_MODES)}")
         self._positive("group_size", "train_batch", "gen_batch", "max_rounds")
         self._non_negative("std_tol")
         if self.mode != "none" and self.max_rounds * self.gen_batch < self.train_batch:
@@ -153,6 +169,7 @@ class _PoolGroup:
 
     std: float
     members: list[tuple[Trajectory, float, float]]  # (trajectory, advantage, training reward)
+    fork_std: float = 0.0  # what the released fork ranks on: the unbiased std in float32 (1.0 for one member)
 
 
 def training_reward(traj: Trajectory, train_on_tool_reward: bool = True) -> float:
@@ -185,6 +202,24 @@ def _select(groups: list[_PoolGroup], target: int) -> tuple[list[_PoolGroup], in
     return kept, cut
 
 
+def _truncate(pool: list[_PoolGroup], s: OFRSettings
+              ) -> tuple[list[tuple[Trajectory, float, float]], list[_PoolGroup], int]:
+    """The released fork's cut: ``argsort(-std)[:target]`` over trajectories (``filter`` mode: the first target).
+
+    Returns the kept trajectories in the fork's order, the pool groups they come from, and how many were cut.
+    """
+    flat = [(g, m) for g in pool for m in g.members]
+    if len(flat) > s.target:
+        if s.mode == "ofr":
+            stds = np.array([g.fork_std for g, _ in flat], dtype=np.float32)
+            flat = [flat[k] for k in np.argsort(-stds)[: s.target]]
+        else:
+            flat = flat[: s.target]
+    taken = Counter(id(g) for g, _ in flat)
+    groups = [g for g in pool if taken[id(g)]]
+    return [m for _, m in flat], groups, sum(1 for g in groups if taken[id(g)] < len(g.members))
+
+
 class _Counter:
     """Mutable tallies gathered round by round, frozen into ``OFRStats`` at the end."""
 
@@ -201,15 +236,17 @@ def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Coun
         raise ValueError(f"generate_round returned an empty group for prompt {group.prompt_id!r}; "
                          "every group needs at least one trajectory")
     rewards = [training_reward(t, s.train_on_tool_reward) for t in group.trajectories]
-    adv = group_advantages(torch.tensor([rewards], dtype=torch.float64), normalize_std=s.normalize_std)[0]
+    adv = group_advantages(torch.tensor([rewards], dtype=torch.float64), normalize_std=s.normalize_std,
+                           unbiased=s.unbiased_std)[0]
     std = population_std(rewards)
+    fork_std = float(torch.tensor(rewards, dtype=torch.float32).std()) if len(rewards) > 1 else 1.0
     n.c["groups_generated"] += 1
     n.c["trajectories_generated"] += len(rewards)
     n.generated += group.trajectories
     n.c["zero_var_seen"] += std <= s.std_tol
     members = [(t, a, r) for t, a, r in zip(group.trajectories, adv.tolist(), rewards, strict=True)]
     if not filtering:
-        return _PoolGroup(std, members)
+        return _PoolGroup(std, members, fork_std)
     if s.filter_zero_variance and std <= s.std_tol:
         n.c["zero_variance_groups"] += 1
         n.c["zero_variance_trajectories"] += len(members)
@@ -222,7 +259,7 @@ def _screen_group(group: RolloutGroup, s: OFRSettings, filtering: bool, n: _Coun
         survivors = [m for m in members if m[0].images_returned > 0]
         n.c["no_image_trajectories"] += len(members) - len(survivors)
         members = survivors
-    return _PoolGroup(std, members) if members else None
+    return _PoolGroup(std, members, fork_std) if members else None
 
 
 def _generate(generate_round: GenerateRound, prompts: Iterable[Any], s: OFRSettings,
@@ -271,10 +308,12 @@ def oversample_filter_rank(generate_round: GenerateRound, prompts: Iterable[Any]
     s = settings or OFRSettings()
     n = _Counter()
     pool, hit_cap, exhausted = _generate(generate_round, prompts, s, n)
-    ordered = sorted(pool, key=lambda g: -g.std) if s.mode == "ofr" else pool
-    kept, cut = _select(ordered, s.target)
+    if s.cut == "truncate":
+        kept_members, kept, cut = _truncate(pool, s)
+    else:
+        kept, cut = _select(sorted(pool, key=lambda g: -g.std) if s.mode == "ofr" else pool, s.target)
+        kept_members = [m for g in kept for m in g.members]
     pool_members = [m for g in pool for m in g.members]
-    kept_members = [m for g in kept for m in g.members]
     stats = OFRStats(
         mode=s.mode, target=s.target, hit_max_rounds=hit_cap, prompts_exhausted=exhausted,
         **{k: v for k, v in n.c.items() if k != "zero_var_seen"},

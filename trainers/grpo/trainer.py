@@ -36,6 +36,7 @@ import dataclasses
 import json
 import math
 import random
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -125,10 +126,13 @@ class GRPOTrainer:
         self.env_kwargs = policy_env_kwargs(self.bundle, cfg.env_kwargs, cfg.max_turns)
         self.env_kwargs.setdefault("messages_in_info", False)
         policy = HFPolicy(self.bundle, temperature=cfg.rollout.temperature, max_new_tokens=cfg.rollout.max_new_tokens)
+        # the loss scores the distribution the sampler drew from: the same ids masked
+        self._unsampled = {"suppress": policy.suppressed_ids, "vocab_limit": policy.vocab_limit}
         self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, cfg.rollout)
         self.ofr = self._ofr_settings()
         self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
         self.step = 0
+        self._underfill_warned = False
 
     def _ofr_settings(self) -> OFRSettings:
         """This process's share of each batch: ``train_batch / N`` prompts, ``ceil(gen_batch / N)`` per round."""
@@ -176,6 +180,7 @@ class GRPOTrainer:
         t0 = time.perf_counter()
         batch = oversample_filter_rank(self._generate_round, self.prompts, self.ofr)
         t1 = time.perf_counter()
+        self._warn_underfilled(step, batch)
         update = self.update(batch)
         self.step = step + 1
         metrics = {**rollout_metrics(batch.generated), **batch.stats.as_dict(), **update,
@@ -183,6 +188,21 @@ class GRPOTrainer:
                    "lr": self.scheduler.get_last_lr()[0]}
         metrics["throughput/gen_tokens_per_s"] = metrics["rollout/sampled_tokens"] / max(t1 - t0, 1e-9)
         return self._mean_over_processes(metrics)
+
+    def _warn_underfilled(self, step: int, batch: OFRBatch) -> None:
+        """Say once per run, on the console, that a batch came out short (metrics.jsonl has every step)."""
+        st = batch.stats
+        if self._underfill_warned or st.kept >= st.target:
+            return
+        self._underfill_warned = True
+        ran_out = f"batch.max_rounds={self.ofr.max_rounds} rounds" if st.hit_max_rounds else "the prompts"
+        where = f" on process {self.rank}" if self.world > 1 else ""
+        print(f"warning: step {step + 1}{where}: oversample-filter-rank kept {st.kept} of the {st.target} "
+              f"trajectories ({ran_out} ran out: {st.trajectories_generated} generated in {st.rounds} round(s); "
+              f"dropped {st.zero_variance_trajectories} in zero-variance groups, {st.broken_trajectories} broken, "
+              f"{st.no_image_trajectories} without an image). The step trains on the smaller batch; raise "
+              "batch.max_rounds or batch.gen_batch if this persists. Warned once per run; ofr/kept in "
+              "metrics.jsonl has every step.", file=sys.stderr, flush=True)
 
     def _generate_round(self, seeds: list[int]) -> Sequence[RolloutGroup]:
         with torch.no_grad(), self.accelerator.autocast():
@@ -213,13 +233,14 @@ class GRPOTrainer:
         denom = (g_tokens if cfg.loss.agg == "token-mean" else g_seqs) / self.world
         micro = split(list(range(len(trajs))), cfg.grad_accum)
         weighted: dict[str, float] = defaultdict(float)
-        loss_sum = 0.0
+        loss_sum = kl_sum = 0.0
         for k, idx in enumerate(micro):
             sync = nullcontext() if k == len(micro) - 1 else acc.no_sync(self.model)
             with sync:
                 loss, stats = self._micro_loss([trajs[i] for i in idx], adv[idx], denom)
                 acc.backward(loss)
             loss_sum += float(loss.detach())
+            kl_sum += stats.pop("kl_ref", 0.0)  # already over the whole-batch denominator: it adds up as is
             for key, v in stats.items():
                 weighted[key] += v * stats["tokens"]
         limit = cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf")
@@ -229,6 +250,8 @@ class GRPOTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         out = {k: v / max(tokens, 1) for k, v in weighted.items() if k != "tokens"}
         out.update(policy=loss_sum, grad_norm=float(grad_norm), tokens=float(tokens))
+        if self.ref_model is not None:
+            out["kl_ref"] = kl_sum  # the KL term as it enters the loss, in every aggregation mode
         return out
 
     def _micro_loss(self, trajs: list[Trajectory], adv: torch.Tensor, denom: float
@@ -238,17 +261,17 @@ class GRPOTrainer:
         adv = adv if trajs else torch.zeros(1)
         batch = batch.to(self.accelerator.device)
         with self.accelerator.autocast():
-            logps, entropy = token_logprobs(self.model, batch, temperature, with_entropy=True)
+            logps, entropy = token_logprobs(self.model, batch, temperature, with_entropy=True, **self._unsampled)
         mask, old = batch.loss_mask[:, 1:], batch.old_logprobs[:, 1:]
         loss, stats = policy_loss(logps, old, adv.to(logps.device), mask, clip_low=lc.clip_low,
                                   clip_high=lc.clip_high, dual_clip=lc.dual_clip, agg=lc.agg, entropy=entropy,
                                   denominator=denom)
         if self.ref_model is not None:
             with torch.no_grad(), self.accelerator.autocast():
-                ref, _ = token_logprobs(self.ref_model, batch, temperature)
+                ref, _ = token_logprobs(self.ref_model, batch, temperature, **self._unsampled)
             kl = kl_k3(logps, ref, mask, lc.agg, denom)
             loss = loss + lc.kl_coef * kl
-            stats["kl_ref"] = float(kl.detach()) * denom / max(stats["tokens"], 1.0)
+            stats["kl_ref"] = float(kl.detach())
         return loss, stats
 
     # ----- checkpoints, evaluation, the end -----

@@ -30,7 +30,14 @@ from types import MappingProxyType
 from typing import Any
 
 from pyvision_envs.tasks.draw import mc_question
-from pyvision_envs.tasks.loaders import DatasetError, DatasetWarning, load_dataset
+from pyvision_envs.tasks.loaders import (
+    BadRecord,
+    DatasetError,
+    DatasetWarning,
+    json_records,
+    load_dataset,
+    outside_root,
+)
 from pyvision_envs.types import Task, VideoRef
 
 FORMATS = ("pyvision", "vsibench")
@@ -68,7 +75,8 @@ class _BadRow(Exception):
 
 
 def load_video_dataset(path: str | Path, format: str = "auto", on_error: str = "raise",
-                       video_root: str | Path | None = None, verify: str = "ends") -> VideoDataset:
+                       video_root: str | Path | None = None, verify: str = "ends", *,
+                       allow_outside_root: bool = False) -> VideoDataset:
     """Read a dataset of video questions from local files and check its videos.
 
     Args:
@@ -79,6 +87,8 @@ def load_video_dataset(path: str | Path, format: str = "auto", on_error: str = "
             out and counted in one :class:`DatasetWarning`.
         video_root: Folder holding ``<dataset>/<scene_name>.mp4`` for VSI-Bench (default: the data file's folder).
         verify: ``"ends"`` (open and decode the first and last frames), ``"open"`` (open only) or ``"none"``.
+        allow_outside_root: Accept video paths that resolve outside the data root (``video_root`` for
+            VSI-Bench, else the data file's folder) through ``../``, absolute paths or symlinks; off by default.
 
     Raises:
         DatasetError: The file is missing or unreadable, the format unknown, or (``on_error="raise"``) a row or
@@ -97,7 +107,7 @@ def load_video_dataset(path: str | Path, format: str = "auto", on_error: str = "
         format = "vsibench" if {"scene_name", "ground_truth"} & set(first) else "pyvision"
     if format not in FORMATS:
         raise DatasetError(f"{path}: unknown format {format!r}; use one of {FORMATS} or 'auto'")
-    rows, bad = _rows(path, format, records, on_error, video_root)
+    rows, bad = _rows(path, format, records, on_error, video_root, allow_outside_root)
     tasks = []
     for where, task in rows:
         try:
@@ -116,36 +126,28 @@ def load_video_dataset(path: str | Path, format: str = "auto", on_error: str = "
 
 
 def _records(path: Path) -> list[tuple[str, Any]]:
-    """``(where, record)`` pairs of a JSON list or JSON Lines file; a line that is not JSON is a bad record."""
-    text = path.read_text(encoding="utf-8")
-    if text.lstrip().startswith("["):
-        try:
-            return [(f"item {i}", rec) for i, rec in enumerate(json.loads(text))]
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); a .json "
-                               "file must hold one list of records, or use JSON Lines") from None
-    out: list[tuple[str, Any]] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                out.append((f"line {n}", json.loads(line)))
-            except json.JSONDecodeError as exc:
-                out.append((f"line {n}", _BadRow(f"not valid JSON ({exc.msg} at column {exc.colno})")))
-    return out
+    """``(where, record)`` pairs of a JSON list or JSON Lines file; a line that is not UTF-8 JSON is a bad record."""
+    return [(where, _BadRow(f"field '<line>': {rec}") if isinstance(rec, BadRecord) else rec)
+            for where, rec in json_records(path)]
 
 
-def _rows(path: Path, format: str, records: list[tuple[str, Any]], on_error: str,
-          video_root: str | Path | None) -> tuple[list[tuple[str, Task]], list[tuple[str, str]]]:
+def _rows(path: Path, format: str, records: list[tuple[str, Any]], on_error: str, video_root: str | Path | None,
+          allow_outside_root: bool = False) -> tuple[list[tuple[str, Task]], list[tuple[str, str]]]:
     """Parse the records into tasks; collect bad ones (or raise, per ``on_error``)."""
     if format == "pyvision":
-        return _pyvision(path, on_error)
+        return _pyvision(path, on_error, allow_outside_root)
     root = Path(video_root) if video_root is not None else path.parent
+    inside = None if allow_outside_root else root.resolve()
     rows, bad = [], []
     for n, (where, rec) in enumerate(records):
         try:
             if isinstance(rec, _BadRow):
                 raise rec
-            rows.append((where, _vsi_task(rec, root, path.stem, n)))
+            task = _vsi_task(rec, root, path.stem, n)
+            problem = outside_root(Path(task.video.path), inside, task.video.path)
+            if problem:
+                raise _BadRow(f"field 'video_path': {problem}")
+            rows.append((where, task))
         except _BadRow as exc:
             if on_error == "raise":
                 raise DatasetError(f"{path}, {where}: {exc}; fix the row, or pass on_error='skip'") from None
@@ -153,11 +155,12 @@ def _rows(path: Path, format: str, records: list[tuple[str, Any]], on_error: str
     return rows, bad
 
 
-def _pyvision(path: Path, on_error: str) -> tuple[list[tuple[str, Task]], list[tuple[str, str]]]:
+def _pyvision(path: Path, on_error: str, allow_outside_root: bool = False
+              ) -> tuple[list[tuple[str, Task]], list[tuple[str, str]]]:
     """PyVision-RL records through the image loader (same rules and messages), keeping only video rows."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DatasetWarning)
-        ds = load_dataset(path, format="pyvision", on_error=on_error)
+        ds = load_dataset(path, format="pyvision", on_error=on_error, allow_outside_root=allow_outside_root)
     notes = [str(w.message) for w in caught if issubclass(w.category, DatasetWarning)]
     bad = [("a row the record parser refused", notes[0] if notes else "bad record")] * ds.skipped
     rows = []
