@@ -43,11 +43,12 @@ ALLOWED_ON_TYPE: dict[str, frozenset[str]] = {"PIL.Image.Image": frozenset({"loa
 class Facade:
     """A read-only module stand-in. Attribute writes are refused; ``dir()`` lists what is offered."""
 
-    __slots__ = ("_name", "_attrs")
+    __slots__ = ("_name", "_attrs", "_version")
 
-    def __init__(self, name: str, attrs: dict[str, Any]) -> None:
+    def __init__(self, name: str, attrs: dict[str, Any], version: str | None = None) -> None:
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_attrs", dict(attrs))
+        object.__setattr__(self, "_version", version)
 
     def __getattr__(self, item: str) -> Any:
         attrs = object.__getattribute__(self, "_attrs")
@@ -67,6 +68,19 @@ class Facade:
 
     def __repr__(self) -> str:
         return f"<module {object.__getattribute__(self, '_name')!r} (sandbox)>"
+
+
+def describe(facade: Facade, name: str) -> str | None:
+    """A facade's ``__name__`` / ``__version__`` for agent code (``np.__version__``).
+
+    Not offered by ``Facade.__getattr__`` itself: the interpreter's ``from m import x`` falls back to
+    ``sys.modules[m.__name__ + ".x"]``, the real submodule, when ``m`` lacks ``x``.
+    """
+    if name == "__name__":
+        return object.__getattribute__(facade, "_name")
+    if name == "__version__":
+        return object.__getattribute__(facade, "_version")
+    raise AttributeError(f"sandbox modules have no {name!r}")
 
 
 def is_blocked_name(name: str) -> bool:
@@ -96,7 +110,8 @@ def build_facade(
         attrs[name] = value
     attrs.update(submodules or {})
     attrs.update(extra or {})
-    return Facade(module.__name__, attrs)
+    version = getattr(module, "__version__", None)
+    return Facade(module.__name__, attrs, version if isinstance(version, str) else None)
 
 
 def build_all(show: Callable[..., Any], video_reader_stub: Any) -> dict[str, Facade]:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safe_builtins
 
+from pyvision_envs.sandbox import agentclasses
 from pyvision_envs.sandbox.facades import ALLOWED_ON_TYPE, Facade, is_blocked_name
 from pyvision_envs.sandbox.formatting import SafeFormatter
 
@@ -51,7 +52,7 @@ class Guards:
         self.facades = facades
         self._figure_hooks = figure_hooks  # "show": capture figures / images; "figure_show": one figure
         self._agent_classes: weakref.WeakSet[type] = weakref.WeakSet()
-        self._formatter = SafeFormatter(self.getattr)
+        self._formatter = SafeFormatter(self._format_getattr)
 
     # --- attribute access --------------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, default: Any = _MISSING) -> Any:
@@ -59,7 +60,9 @@ class Guards:
         if not isinstance(name, str):
             raise TypeError("attribute name must be a string")
         if name.startswith("_"):
-            raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
+            if name not in agentclasses.READABLE_PRIVATE:
+                raise AttributeError(agentclasses.refusal(name))
+            return agentclasses.read(obj, name, self._agent_classes)
         if is_blocked_name(name) and not _allowed_on(obj, name):
             raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access)')
         if isinstance(obj, types.ModuleType):
@@ -73,6 +76,12 @@ class Guards:
         if isinstance(value, types.ModuleType):
             raise AttributeError(f'"{name}" is a module; import an allowed module instead')
         return value
+
+    def _format_getattr(self, obj: Any, name: str) -> Any:
+        # Format strings get no dunders at all: "{0.__class__}" is never what a tool program needs.
+        if name.startswith("_"):
+            raise AttributeError(f'"{name}" is not allowed in a format string in the sandbox; use a plain field')
+        return self.getattr(obj, name)
 
     def hasattr(self, obj: Any, name: str) -> bool:
         """The ``hasattr`` builtin, through the guard."""
@@ -106,10 +115,10 @@ class Guards:
         """The ``_write_`` hook: which objects agent code may mutate (items or attributes)."""
         if isinstance(obj, (list, dict, set, bytearray, np.ndarray)):
             return obj
-        cls = type(obj)
-        if cls in self._agent_classes or any(base in self._agent_classes for base in cls.__mro__):
-            return obj
-        raise TypeError(f"objects of type {cls.__name__!r} cannot be modified in the sandbox")
+        if agentclasses.is_agent_class(obj if isinstance(obj, type) else type(obj), self._agent_classes):
+            return obj  # the agent's classes (class attributes) and their instances
+        raise TypeError(f"objects of type {type(obj).__name__!r} cannot be modified in the sandbox; "
+                        "modify a copy, or keep your values in a dict or in an object of a class you define")
 
     def setattr(self, obj: Any, name: str, value: Any) -> None:
         """The ``setattr`` builtin, through the guards."""
@@ -123,11 +132,23 @@ class Guards:
             raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
         delattr(self.write(obj), name)
 
+    def augattr(self, obj: Any, name: str, op: str, value: Any) -> None:
+        """``obj.name op= value``, through the read and write guards."""
+        target = self.write(obj)  # refused before anything is computed
+        self.setattr(target, name, _inplace(op, self.getattr(obj, name), value))
+
+    def augitem(self, obj: Any, key: Any, op: str, value: Any) -> None:
+        """``obj[key] op= value``, as Python does it (read, operate in place, store), through the write guard."""
+        target = self.write(obj)
+        target[key] = _inplace(op, obj[key], value)
+
     def build_class(self, func: Any, name: str, *bases: Any, **kw: Any) -> type:
         """``__build_class__``: agent classes are recorded so their instances are writable."""
-        if "metaclass" in kw:
-            raise SandboxViolation("metaclasses are not allowed in the sandbox")
-        cls = builtins.__build_class__(func, name, *bases)
+        # The compiler adds metaclass=__metaclass__ (our global, ``type``) to every class and refuses any other.
+        if kw.pop("metaclass", type) is not type:
+            raise SandboxViolation("metaclasses are not allowed in the sandbox; use a plain class or a class decorator")
+        agentclasses.check_bases(name, bases, self._agent_classes)
+        cls = builtins.__build_class__(func, name, *bases, **kw)
         self._agent_classes.add(cls)
         return cls
 
@@ -171,7 +192,7 @@ class Guards:
         """Fresh restricted globals for one worker."""
         return {
             "__builtins__": self.builtins(),
-            "__name__": "__sandbox__",
+            "__name__": "__main__",  # as in the original runtime: `if __name__ == "__main__":` blocks run
             "__metaclass__": type,
             "_getattr_": self.getattr,
             "_getitem_": operator.getitem,
@@ -180,6 +201,8 @@ class Guards:
             "_unpack_sequence_": guarded_unpack_sequence,
             "_write_": self.write,
             "_inplacevar_": _inplace,
+            "_augattr_": self.augattr,
+            "_augitem_": self.augitem,
             "_apply_": lambda f, *a, **k: f(*a, **k),
             "_print_": collector_factory,
         }
@@ -187,7 +210,7 @@ class Guards:
 
 def _type_one_arg(obj: Any) -> type:
     """``type(x)``; the three-argument form would let code build classes outside the guards."""
-    return type(obj)
+    return agentclasses.type_of(obj)
 
 
 def _safe_dir(obj: Any = _MISSING) -> list[str]:

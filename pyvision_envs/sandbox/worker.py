@@ -21,6 +21,7 @@ from RestrictedPython import compile_restricted_exec
 
 from pyvision_envs.sandbox import isolation, namespaces, seccomp, wire
 from pyvision_envs.sandbox.guards import Guards
+from pyvision_envs.sandbox.policy import SandboxPolicy
 from pyvision_envs.sandbox.text import ERROR_CHARS, elide
 
 
@@ -175,7 +176,7 @@ class Worker:
             plt = self.facades["matplotlib.pyplot"]
             self.globals.update(np=self.facades["numpy"], plt=plt, Image=self.facades["PIL.Image"], show=self.show)
         else:  # defence-in-depth tests only: plain Python inside the confined process
-            self.globals = {"__name__": "__sandbox__", "show": self.show,
+            self.globals = {"__name__": "__main__", "show": self.show,
                             "print": lambda *a, **k: _Printer(self.out)._call_print(*a, **k)}
         for img in images:
             self._bind(img)
@@ -189,7 +190,8 @@ class Worker:
         """
         guards = Guards(self.facades, {"show": self.show})
         scratch = guards.globals(lambda *a: _Printer(self.out))
-        exec(compile_restricted_exec("x = [i * 2 for i in range(3)]\nprint(x, len(x))", "<warm>").code, scratch)
+        exec(compile_restricted_exec("x = [i * 2 for i in range(3)]\nprint(x, len(x))", "<warm>",
+                                    policy=SandboxPolicy).code, scratch)
         wire.parse_header(json.dumps({"op": "result", "stdout": self.out.getvalue(), "error": None}).encode())
         self.out = OutputBuffer(8192)
 
@@ -252,7 +254,7 @@ class Worker:
         self.sources[filename] = code
         error = None
         if self.cfg.get("restricted", True):
-            compiled = compile_restricted_exec(code, filename)
+            compiled = compile_restricted_exec(code, filename, policy=SandboxPolicy)
             if compiled.errors:
                 error = "SyntaxError: " + "\n".join(compiled.errors)
             code_obj = compiled.code

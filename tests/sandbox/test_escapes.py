@@ -34,7 +34,31 @@ ATTEMPTS = {
     "format_unbound": "print(str.format('{0.__class__}', 1))",
     "format_map_attr": "print('{x.__class__}'.format_map({'x': 1}))",
     "format_nested_spec": "print('{0:{1.__class__}}'.format(1, 2))",
-    "fstring_dunder": "x = 1\nprint(f'{x.__class__}')",
+    "fstring_dunder": "x = 1\nprint(f'{x.__class__.__base__}')",
+    # class machinery (issue 10: classes, harmless dunders and super() are allowed; nothing past them)
+    "class_base_walk": "class A: pass\nprint(A.__class__.__base__.__subclasses__())",
+    "class_subclasses_getattr": "class A: pass\nprint(getattr(A, '__subcl' + 'asses__')())",
+    "class_mro_getattr": "class A: pass\nprint(getattr(A(), '__class__').mro())",
+    "method_globals": "class A:\n    def f(self): pass\nprint(A().f.__func__.__globals__)",
+    "method_globals_getattr": "class A:\n    def f(self): pass\nprint(getattr(getattr(A().f, '__fu' + 'nc__'), '__glo' + 'bals__'))",
+    "class_builtins": "class A:\n    def f(self):\n        return __builtins__\nprint(A().f())",
+    "init_globals": "class A:\n    def __init__(self): pass\nprint(A.__init__.__globals__)",
+    "super_init_library_object": "s = super(type(image_clue_0), image_clue_0)\ns.__init__()\nprint(image_clue_0.fp)",
+    "unbound_init_library_object": "class D(dict): pass\nD.__init__(plt.rcParams, {'lines.linewidth': 9})",
+    "library_base_class": "class I(type(image_clue_0)): pass\ni = I()\ni.fp = 1\nprint('ESCAPED')",
+    "type_of_type_three_args": "T = type(type(1))\nX = T('X', (), {'a': 1})\nprint('ESCAPED', X)",
+    "class_of_class_three_args": "class A: pass\nT = A.__class__\nprint('ESCAPED', T('X', (), {}))",
+    "array_interface_property": (
+        "class A:\n    @property\n    def __array_interface__(self):\n"
+        "        return {'shape': (8,), 'typestr': '|u1', 'data': (id(self), False), 'version': 3}\n"
+        "print('ESCAPED', np.asarray(A()))"),
+    "array_interface_via_class_dict": (
+        "class A: pass\nA.__dict__['__array_interface__'] = {'shape': (8,), 'typestr': '|u1', "
+        "'data': (id(A), False), 'version': 3}\nx = np.asarray(A())\nassert x.dtype != object, 'not escaped'\nprint('ESCAPED', x)"),
+    "array_interface_setattr": "class A: pass\nsetattr(A, '__array_interface__', {})",
+    "dunder_getattribute_def": "class A:\n    def __getattribute__(self, n):\n        return n\nprint('ESCAPED')",
+    "instance_dict_of_library_object": "print(plt.rcParams.__dict__)",
+    "match_class_blocked_attr": "match image_clue_0:\n    case object(fp=f):\n        print('ESCAPED', f)",
     # frames via generators, tracebacks, coroutines
     "generator_frame": "def g():\n    yield 1\nx = g()\nprint(x.gi_frame.f_globals)",
     "generator_frame_getattr": "def g():\n    yield 1\nprint(getattr(getattr(g(), 'gi_' + 'frame'), 'f_back'))",
