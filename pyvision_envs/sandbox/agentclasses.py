@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import collections
 import collections.abc
+import enum
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -46,8 +47,9 @@ _BUILTIN_BASES = (object, int, float, complex, str, bytes, tuple, list, dict, se
 _COLLECTION_BASES = (collections.OrderedDict, collections.defaultdict, collections.Counter, collections.deque,
                      collections.UserDict, collections.UserList, collections.ChainMap)
 _TYPING_BASES = (typing.NamedTuple, typing.Generic, typing.Protocol, typing.TypedDict)
+_ENUM_BASES = (enum.Enum, enum.IntEnum, enum.Flag, enum.IntFlag, enum.StrEnum, enum.ReprEnum)
 ALLOWED_BASES: frozenset[Any] = frozenset(
-    [*_BUILTIN_BASES, *_COLLECTION_BASES, *_TYPING_BASES]
+    [*_BUILTIN_BASES, *_COLLECTION_BASES, *_TYPING_BASES, *_ENUM_BASES]
     + [v for v in vars(collections.abc).values() if isinstance(v, type)]
     + [v for v in vars(builtins).values() if isinstance(v, type) and issubclass(v, BaseException)]
 )
@@ -160,3 +162,30 @@ def _bound_to(owner: type, name: str, method: Callable[..., Any]) -> Callable[..
         return method(self, *args, **kwargs)
 
     return call
+
+
+def harden_enum() -> None:
+    """Check the member names of ``Enum('Name', names)``, as the class statement's are checked at compile time.
+
+    The functional API puts its names into the class namespace, so ``Enum('E', {'__array_interface__': ...})``
+    would define a special attribute. Runs in the fork server before any worker exists; workers inherit it.
+    """
+    create = enum.EnumType._create_
+
+    def checked_create(cls: Any, class_name: Any, names: Any, **kwargs: Any) -> Any:
+        if isinstance(names, str):
+            listed: list[Any] = names.replace(",", " ").split()
+        elif isinstance(names, collections.abc.Mapping):
+            names = dict(names)
+            listed = list(names)
+        else:
+            names = list(names)
+            listed = [n if isinstance(n, str) else n[0] for n in names]
+        bad = [n for n in listed if not isinstance(n, str) or n.startswith("_")]
+        if bad:
+            raise ValueError(f"enum member names may not start with '_' in the sandbox: {bad}; rename them")
+        if kwargs.get("type") not in (None, *ALLOWED_BASES):
+            raise ValueError("an enum's mixed-in type must be a builtin type in the sandbox (int, str, ...)")
+        return create(cls, class_name, names, **kwargs)
+
+    enum.EnumType._create_ = checked_create

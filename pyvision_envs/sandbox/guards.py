@@ -13,6 +13,7 @@ RestrictedPython rewrites attribute access, item access, iteration, writes and `
 from __future__ import annotations
 
 import builtins
+import decimal
 import operator
 import types
 import weakref
@@ -22,8 +23,8 @@ from typing import Any
 import numpy as np
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safe_builtins
 
-from pyvision_envs.sandbox import agentclasses
-from pyvision_envs.sandbox.facades import ALLOWED_ON_TYPE, Facade, is_blocked_name
+from pyvision_envs.sandbox import agentclasses, safecalls
+from pyvision_envs.sandbox.facades import ALLOWED_ON_TYPE, BLOCKED_ON_TYPE, Absent, Facade, is_blocked_name
 from pyvision_envs.sandbox.formatting import SafeFormatter
 
 _MISSING = object()
@@ -36,6 +37,18 @@ class SandboxViolation(Exception):
 def _type_name(obj: Any) -> str:
     cls = obj if isinstance(obj, type) else type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _blocked_on(obj: Any) -> frozenset[str]:
+    """Names refused on one library's objects only: cv2 objects' file methods, PIL fonts' path reopening."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = getattr(cls, "__module__", "") or ""
+    if module == "cv2" or module.startswith("cv2."):
+        return _CV2_FILE_METHODS
+    return BLOCKED_ON_TYPE.get(f"{module}.{cls.__qualname__}", frozenset())
+
+
+_CV2_FILE_METHODS = frozenset({"read", "write", "save", "load", "empty_file", "getDefaultName"})
 
 
 def _allowed_on(obj: Any, name: str) -> bool:
@@ -63,15 +76,17 @@ class Guards:
             if name not in agentclasses.READABLE_PRIVATE:
                 raise AttributeError(agentclasses.refusal(name))
             return agentclasses.read(obj, name, self._agent_classes)
-        if is_blocked_name(name) and not _allowed_on(obj, name):
+        if isinstance(obj, Facade):  # a facade offers exactly its reviewed contents (stand-ins included)
+            return getattr(obj, name) if default is _MISSING else getattr(obj, name, default)
+        hook = self._method_hook(obj, name)
+        if hook is not None:
+            return hook
+        if (is_blocked_name(name) and not _allowed_on(obj, name)) or name in _blocked_on(obj):
             raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access)')
         if isinstance(obj, types.ModuleType):
             raise AttributeError("real modules are not reachable in the sandbox")
         if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):
             return self._safe_format(obj, name)
-        hook = self._method_hook(obj, name)
-        if hook is not None:
-            return hook
         value = getattr(obj, name) if default is _MISSING else getattr(obj, name, default)
         if isinstance(value, types.ModuleType):
             raise AttributeError(f'"{name}" is a module; import an allowed module instead')
@@ -101,20 +116,25 @@ class Guards:
 
     def _method_hook(self, obj: Any, name: str) -> Callable[..., Any] | None:
         # img.show() would start an external viewer; fig.show() warns on Agg. Both mean "show me this".
-        if name != "show":
+        # Saving to a path means the same; saving into an io.BytesIO is real (safecalls).
+        if name not in ("show", "save", "savefig"):
             return None
         from matplotlib.figure import Figure
         from PIL import Image
 
-        if isinstance(obj, (Image.Image, Figure)):
+        if name == "show" and isinstance(obj, (Image.Image, Figure)):
             return lambda *a, **k: self._figure_hooks["show"](obj)
+        if name == "save" and isinstance(obj, Image.Image):
+            return safecalls.image_save(self._figure_hooks["show"], obj)
+        if name == "savefig" and isinstance(obj, Figure):
+            return safecalls.figure_savefig(self._figure_hooks["saved"], obj)
         return None
 
     # --- writes ------------------------------------------------------------------------------------
     def write(self, obj: Any) -> Any:
         """The ``_write_`` hook: which objects agent code may mutate (items or attributes)."""
-        if isinstance(obj, (list, dict, set, bytearray, np.ndarray)):
-            return obj
+        if isinstance(obj, (list, dict, set, bytearray, np.ndarray, decimal.Context)):
+            return obj  # (a decimal context is the worker's own: getcontext().prec = 50)
         if agentclasses.is_agent_class(obj if isinstance(obj, type) else type(obj), self._agent_classes):
             return obj  # the agent's classes (class attributes) and their instances
         raise TypeError(f"objects of type {type(obj).__name__!r} cannot be modified in the sandbox; "
@@ -166,11 +186,12 @@ class Guards:
         if level != 0:
             raise ImportError("relative imports are not available in the sandbox")
         if name not in self.facades:
-            allowed = ", ".join(sorted(k for k in self.facades if "." not in k))
+            allowed = ", ".join(sorted(k for k, v in self.facades.items() if "." not in k and isinstance(v, Facade)))
             raise ImportError(f"module {name!r} is not available in the sandbox; available: {allowed}")
-        if fromlist:
-            return self.facades[name]
-        return self.facades[name.split(".")[0]]
+        found = self.facades[name] if fromlist else self.facades[name.split(".")[0]]
+        if isinstance(found, Absent):
+            raise ImportError(found.message)
+        return found
 
     # --- globals -----------------------------------------------------------------------------------
     def builtins(self) -> dict[str, Any]:

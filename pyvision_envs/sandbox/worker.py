@@ -13,6 +13,7 @@ import random
 import socket
 import time
 import traceback
+import weakref
 from typing import Any
 
 import numpy as np
@@ -139,6 +140,11 @@ def show_dispatch(x: Any = None) -> None:
     _CURRENT[0].show(x)
 
 
+def saved_dispatch(fig: Any) -> None:
+    """``plt.savefig(path)`` in the facades: capture the figure as if shown (``Worker.saved``)."""
+    _CURRENT[0].saved(fig)
+
+
 def video_reader_stub(*args: Any, **kwargs: Any) -> None:
     """``decord.VideoReader`` in the sandbox: opening files is refused."""
     raise PermissionError("opening video files is not allowed in the sandbox; use video_clue_0")
@@ -158,6 +164,7 @@ class Worker:
         self.over_budget = 0
         self.image_bytes = 0
         self.tag = 0
+        self._saved: weakref.WeakSet[Any] = weakref.WeakSet()
 
     # --- set-up ------------------------------------------------------------------------------------
     def init(self, cfg: dict[str, Any], images: list[Image.Image]) -> None:
@@ -169,7 +176,7 @@ class Worker:
         random.seed(seed)
         np.random.seed(None if seed is None else seed % (2**32))
         _CURRENT[:] = [self]
-        guards = Guards(self.facades, {"show": self.show})
+        guards = Guards(self.facades, {"show": self.show, "saved": self.saved})
         self.guards = guards
         if cfg.get("restricted", True):
             self.globals = guards.globals(lambda *a: _Printer(self.out))
@@ -188,7 +195,7 @@ class Worker:
 
         Their copy-on-write faults and lazy set-up then happen here, not in the episode's first call.
         """
-        guards = Guards(self.facades, {"show": self.show})
+        guards = Guards(self.facades, {"show": self.show, "saved": self.saved})
         scratch = guards.globals(lambda *a: _Printer(self.out))
         exec(compile_restricted_exec("x = [i * 2 for i in range(3)]\nprint(x, len(x))", "<warm>",
                                     policy=SandboxPolicy).code, scratch)
@@ -210,10 +217,12 @@ class Worker:
 
         if x is None:
             for num in plt.get_fignums():
-                self._add(_render(plt.figure(num)))
+                if not self._saved_as_is(plt.figure(num)):
+                    self._add(_render(plt.figure(num)))
             plt.close("all")
         elif isinstance(x, Figure):
-            self._add(_render(x))
+            if not self._saved_as_is(x):
+                self._add(_render(x))
             plt.close(x)
         elif isinstance(x, Image.Image):
             self._add(x.convert("RGB"))
@@ -221,6 +230,15 @@ class Worker:
             self._add(_array_to_image(x))
         else:
             raise TypeError(f"show() takes a matplotlib figure, a PIL image or a numpy array, not {type(x).__name__}")
+
+    def saved(self, fig: Any) -> None:
+        """``savefig`` to a path: capture the figure as if shown; it stays open (the program may go on drawing)."""
+        self._add(_render(fig))
+        self._saved.add(fig)
+
+    def _saved_as_is(self, fig: Any) -> bool:
+        # A figure saved and not changed since (drawing marks it stale) was already captured: savefig, then show.
+        return fig in self._saved and not fig.stale
 
     def _add(self, img: Image.Image) -> None:
         if len(self.new_images) >= self.cfg["max_images_per_call"]:
