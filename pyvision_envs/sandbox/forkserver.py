@@ -85,6 +85,11 @@ def _warm_tools() -> None:
         KMeans(2, n_init=1).fit(np.arange(8.0).reshape(4, 2))
 
 
+def _address_space_mb() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) // 1024 for line in f if line.startswith("VmSize:"))
+
+
 class _Spawner:
     """Forks confined workers, each in a PID namespace of its own (when the server has namespaces)."""
 
@@ -124,6 +129,7 @@ def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
     agentclasses.harden_enum()
     seccomp.worker_filter()  # built once here; every worker inherits it
     facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub, worker.saved_dispatch)
+    worker.RUNTIME_MB = _address_space_mb()
     if mode == "none":
         return _Spawner(facades, None, None), mode, reason
     import matplotlib

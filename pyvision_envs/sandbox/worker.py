@@ -133,6 +133,9 @@ class VideoClue:
 
 
 _CURRENT: list[Worker] = []
+# Address space the runtime maps before any worker forks (numpy, matplotlib, the tools extra: about 0.5 GB,
+# mostly shared and never touched); set by the fork server. An episode's memory_mb comes on top of it.
+RUNTIME_MB = 0
 
 
 def show_dispatch(x: Any = None) -> None:
@@ -169,7 +172,7 @@ class Worker:
     # --- set-up ------------------------------------------------------------------------------------
     def init(self, cfg: dict[str, Any], images: list[Image.Image]) -> None:
         """Apply the episode's limits, bind the images and build the globals."""
-        isolation.apply_limits(cfg["memory_mb"], cfg["cpu_s"])
+        isolation.apply_limits(cfg["memory_mb"] + RUNTIME_MB, cfg["cpu_s"])
         self.seccomp = seccomp.install()
         self.cfg = cfg
         seed = cfg.get("seed")

@@ -2,6 +2,7 @@
 installed library."""
 
 import importlib
+import sys
 
 import matplotlib
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from pyvision_envs.sandbox import safecalls
 from pyvision_envs.sandbox.allowlists import ALLOW
 from pyvision_envs.sandbox.allowlists_tools import ALLOW_TOOLS
-from pyvision_envs.sandbox.facades import OPTIONAL, Absent, Facade, build_all, is_blocked_name
+from pyvision_envs.sandbox.facades import OPTIONAL, Absent, Facade, build_all, build_tree, is_blocked_name
+from pyvision_envs.sandbox.guards import Guards
 
 matplotlib.use("Agg")
 EVERY = {**ALLOW, **ALLOW_TOOLS}
@@ -87,6 +89,13 @@ def test_the_wraps_stand_in_copies_strings_only():
         safecalls.update_wrapper(wrapper, wrapped, assigned=("__code__",))
 
 
-def test_an_absent_optional_package_says_how_to_install_it():
+def test_an_absent_optional_package_says_how_to_install_it(monkeypatch):
     assert set(OPTIONAL) == {"scipy", "skimage", "sklearn", "cv2"}
-    assert "pip install 'pyvision-rl[tools]'" in Absent("scipy").message
+    monkeypatch.setitem(sys.modules, "cv2", None)  # what the import system does for a missing package
+    facades = build_tree({})
+    assert isinstance(facades["cv2"], Absent) and isinstance(facades["numpy"], Facade)
+    guards = Guards(facades, {})
+    with pytest.raises(ImportError, match=r"'cv2' is not installed.*pip install 'pyvision-rl\[tools\]'"):
+        guards.import_("cv2", fromlist=None)
+    with pytest.raises(ImportError, match="not available in the sandbox; available: PIL"):
+        guards.import_("cv3", fromlist=None)
