@@ -117,6 +117,17 @@ def check_bases(name: str, bases: tuple[Any, ...], agent_classes: Any) -> None:
             "or exception, a collections/typing base or your own class, and keep the library object as an attribute")
 
 
+def check_slots(cls: type) -> None:
+    """``__slots__`` may name public attributes only (a slot is an attribute the class defines)."""
+    slots = vars(cls).get("__slots__")
+    if slots is None:
+        return
+    names = [slots] if isinstance(slots, str) else list(slots)
+    bad = [n for n in names if not isinstance(n, str) or n.startswith("_")]
+    if bad:
+        raise TypeError(f"class {cls.__name__}: __slots__ may only name public attributes in the sandbox, not {bad}")
+
+
 def read(obj: Any, name: str, agent_classes: Any) -> Any:
     """A dunder read that the compiler let through (``READABLE_PRIVATE``), judged on the object at run time."""
     if name in DESCRIPTIVE:
@@ -140,11 +151,73 @@ def read(obj: Any, name: str, agent_classes: Any) -> Any:
     if name == "__dict__":
         if isinstance(obj, type):
             return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
-        return obj.__dict__
+        return instance_dict(obj)
     value = getattr(obj, name)
     if isinstance(obj, type):  # unbound, as in Base.__init__(self, ...): only ever on the agent's objects
         return _bound_to(owner, name, value)
     return value
+
+
+class InstanceDict(dict):
+    """``obj.__dict__`` of an agent object: a snapshot whose writes go through to the object, public names only.
+
+    The real ``__dict__`` would take any key: ``a.__dict__['__array_interface__'] = {...}`` makes
+    ``np.asarray(a)`` read raw memory (numpy looks that name up on the instance). Built only by
+    ``instance_dict``: one made by calling its type has no owner and refuses writes.
+    """
+
+    __slots__ = ("_owner",)
+
+    def _target(self, key: Any) -> dict[str, Any]:
+        if not isinstance(key, str) or key.startswith("_"):
+            raise KeyError(f"{key!r}: only public attribute names can be set through __dict__ in the sandbox")
+        owner = getattr(self, "_owner", None)
+        if owner is None:
+            raise TypeError("this dict is not the __dict__ of an object")
+        return vars(owner)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._target(key)[key] = value
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        del self._target(key)[key]
+        dict.__delitem__(self, key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102 - dict's
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:  # noqa: D102 - dict's
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: Any, *default: Any) -> Any:  # noqa: D102 - dict's
+        if key not in self and default:
+            return default[0]
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[Any, Any]:  # noqa: D102 - dict's
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def clear(self) -> None:  # noqa: D102 - dict's
+        for key in list(self):
+            del self[key]
+
+    def __ior__(self, other: Any) -> InstanceDict:
+        self.update(other)
+        return self
+
+
+def instance_dict(owner: Any) -> InstanceDict:
+    """The ``__dict__`` an agent object shows agent code."""
+    d = InstanceDict(vars(owner))
+    object.__setattr__(d, "_owner", owner)
+    return d
 
 
 def _agent_owner(obj: Any, agent_classes: Any) -> type | None:

@@ -9,7 +9,8 @@ handles by name (``get_blas_funcs``/``get_lapack_funcs``), dask (``apply_paralle
 (``opening``, ``profile_line`` and ``lasso_path`` are compute functions despite their names.)
 cv2's numeric constants are offered by type (``build_facade(numbers=True)``), not listed. Methods of cv2
 objects that take file names (``read``/``write``/``save``/``load``) are refused by the guards, and qhull's
-option strings (which can name files) are checked by ``facades.qhull_safe``.
+option strings (which can name files) are checked by ``safecalls``, as are FLANN's index parameters (a saved
+index names a file); scikit-learn's ``memory=`` cache directories are refused (``safecalls.harden_sklearn``).
 """
 
 from __future__ import annotations

@@ -186,6 +186,7 @@ def build_all(show: Callable[..., Any], video_reader_stub: Any,
         "PIL.Image": {"open": safecalls.image_open},
         "PIL.ImageFont": {"truetype": safecalls.bundled_truetype},
         "scipy.spatial": safecalls.qhull_classes(),
+        "cv2": safecalls.cv2_stand_ins(),
         "functools": {"wraps": safecalls.wraps, "update_wrapper": safecalls.update_wrapper},
     }
     facades = build_tree(extras, numbers=("cv2",))

@@ -62,6 +62,7 @@ def _warm_tools() -> None:
     import numpy as np
     from PIL import Image
 
+    Image.init()  # every format plugin, so Image.open(BytesIO) never imports one in a worker
     buf = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buf, "PNG")
     Image.open(io.BytesIO(buf.getvalue())).load()
@@ -121,7 +122,7 @@ class _Spawner:
 
 
 def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
-    from pyvision_envs.sandbox import agentclasses, formatting, isolation, seccomp, worker
+    from pyvision_envs.sandbox import agentclasses, formatting, isolation, safecalls, seccomp, worker
     from pyvision_envs.sandbox import facades as facades_mod
 
     _warm_up()
@@ -129,6 +130,7 @@ def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
     agentclasses.harden_enum()
     seccomp.worker_filter()  # built once here; every worker inherits it
     facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub, worker.saved_dispatch)
+    safecalls.harden_sklearn()  # after build_all: every allowed sklearn module is imported by then
     worker.RUNTIME_MB = _address_space_mb()
     if mode == "none":
         return _Spawner(facades, None, None), mode, reason

@@ -169,6 +169,7 @@ class Guards:
             raise SandboxViolation("metaclasses are not allowed in the sandbox; use a plain class or a class decorator")
         agentclasses.check_bases(name, bases, self._agent_classes)
         cls = builtins.__build_class__(func, name, *bases, **kw)
+        agentclasses.check_slots(cls)
         self._agent_classes.add(cls)
         return cls
 

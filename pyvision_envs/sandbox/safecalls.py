@@ -60,6 +60,10 @@ def image_save(shown: Callable[[Any], None], img: Any) -> Callable[..., None]:
     return save
 
 
+# Raster formats decoded by PIL itself (EPS would start Ghostscript; PDF, FITS and others need more).
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM", "TGA", "ICO")
+
+
 def image_open(fp: Any, mode: str = "r", formats: Any = None) -> Any:
     """``Image.open`` of in-memory data only; returns a plain, loaded image (no file handle behind it)."""
     from PIL import Image
@@ -67,7 +71,10 @@ def image_open(fp: Any, mode: str = "r", formats: Any = None) -> Any:
     if not isinstance(fp, _MEMORY):
         raise PermissionError("Image.open takes an io.BytesIO in the sandbox (files are not available); the "
                               "input images are already open as image_clue_0, image_clue_1, ...")
-    with Image.open(fp, mode, formats) as src:
+    allowed = [f for f in (formats or IMAGE_FORMATS) if str(f).upper() in IMAGE_FORMATS]
+    if not allowed:
+        raise ValueError(f"Image.open reads {', '.join(IMAGE_FORMATS)} in the sandbox")
+    with Image.open(fp, mode, allowed) as src:
         src.load()
         out = src.copy()  # a plain Image: the ImageFile subclass's constructor would open paths
         out.format = src.format
@@ -161,3 +168,49 @@ def wraps(wrapped: Any, assigned: Any = None, updated: Any = None) -> Callable[[
     if assigned is not None or updated is not None:
         update_wrapper(None, wrapped, assigned, updated)  # refuses, with the message
     return lambda wrapper: update_wrapper(wrapper, wrapped)
+
+
+# FLANN's "saved index" (algorithm 254) loads an index from the file its parameters name.
+_FLANN_INDEX_SAVED = 254
+
+
+def flann_matcher(*args: Any, **kwargs: Any) -> Any:
+    """``cv2.FlannBasedMatcher`` whose index and search parameters name no file."""
+    import cv2
+
+    for params in [*args, *kwargs.values()]:
+        if not isinstance(params, dict) or "filename" in params or params.get("algorithm") == _FLANN_INDEX_SAVED:
+            raise ValueError("FlannBasedMatcher takes dicts of index/search parameters in the sandbox, without a "
+                             "saved index (no filename, algorithm 254); e.g. dict(algorithm=1, trees=5)")
+    return cv2.FlannBasedMatcher(*args, **kwargs)
+
+
+def cv2_stand_ins() -> dict[str, Any]:
+    """cv2 names replaced by stand-ins (empty when cv2 is absent)."""
+    try:
+        import cv2  # noqa: F401
+    except ImportError:
+        return {}
+    return {"FlannBasedMatcher": flann_matcher, "FlannBasedMatcher_create": flann_matcher}
+
+
+def harden_sklearn() -> None:
+    """scikit-learn's ``memory=`` caches to a directory it names: refuse anything but None (no cache).
+
+    Replaces ``check_memory`` in every loaded sklearn module that imported it; runs in the fork server.
+    """
+    import sys
+
+    def check_memory(memory: Any) -> Any:
+        if memory is not None:
+            raise ValueError("memory= (a cache directory) is not available in the sandbox; leave it None")
+        return original(None)
+
+    try:
+        from sklearn.utils import validation
+    except ImportError:
+        return
+    original = validation.check_memory
+    for name, module in list(sys.modules.items()):
+        if name.startswith("sklearn") and getattr(module, "check_memory", None) is original:
+            module.check_memory = check_memory

@@ -56,6 +56,11 @@ ATTEMPTS = {
         "class A: pass\nA.__dict__['__array_interface__'] = {'shape': (8,), 'typestr': '|u1', "
         "'data': (id(A), False), 'version': 3}\nx = np.asarray(A())\nassert x.dtype != object, 'not escaped'\nprint('ESCAPED', x)"),
     "array_interface_setattr": "class A: pass\nsetattr(A, '__array_interface__', {})",
+    "array_interface_via_instance_dict": (
+        "class A: pass\na = A()\na.__dict__['__array_interface__'] = {'shape': (8,), 'typestr': '|u1', "
+        "'data': (id(a), False), 'version': 3}\nprint('ESCAPED', np.asarray(a))"),
+    "instance_dict_type_without_owner": "class A: pass\nd = type(A().__dict__)({'fp': 1})\nd['fp'] = 2\nprint('ESCAPED')",
+    "slots_dunder": "class A:\n    __slots__ = ('__array_interface__',)\nprint('ESCAPED')",
     "dunder_getattribute_def": "class A:\n    def __getattribute__(self, n):\n        return n\nprint('ESCAPED')",
     "instance_dict_of_library_object": "print(plt.rcParams.__dict__)",
     "match_class_blocked_attr": "match image_clue_0:\n    case object(fp=f):\n        print('ESCAPED', f)",
@@ -130,6 +135,14 @@ ATTEMPTS = {
     "cv2_feature_write": "import cv2\ncv2.ORB_create().write('{marker}')",
     "cv2_feature_read": "import cv2\ncv2.ORB_create().read('{file}')",
     "cv2_matcher_write_getattr": "import cv2\ngetattr(cv2.BFMatcher(), 'wr' + 'ite')('{marker}')",
+    "flann_saved_index": (
+        "import cv2\nm = cv2.FlannBasedMatcher(dict(algorithm=254, filename='{file}'), {})\nm.train()"),
+    "sklearn_memory_cache_dir": (
+        "from sklearn.cluster import AgglomerativeClustering\n"
+        "AgglomerativeClustering(2, memory='{marker}').fit(np.random.rand(6, 2))"),
+    "pil_open_eps_ghostscript": (
+        "import io\nfrom PIL import Image\nim = Image.open(io.BytesIO(b'%!PS-Adobe-3.0 EPSF-3.0\\n%%BoundingBox: 0 0 "
+        "8 8\\n0 0 moveto 8 8 lineto stroke\\n'))\nprint('ESCAPED', im.size)"),
     "qhull_output_file": "from scipy.spatial import ConvexHull\nConvexHull(np.random.rand(10, 2), qhull_options='TO {marker}')",
     "qhull_output_file_positional": (
         "from scipy.spatial import Delaunay\nDelaunay(np.random.rand(10, 2), False, False, 'TO {marker}')"),

@@ -20,6 +20,7 @@ STAND_INS = {
     "PIL.Image": {"open"}, "PIL.ImageFont": {"truetype"}, "functools": {"wraps", "update_wrapper"},
     "matplotlib.pyplot": {"show", "savefig"},
     "scipy.spatial": {"ConvexHull", "Delaunay", "Voronoi", "HalfspaceIntersection"},
+    "cv2": {"FlannBasedMatcher", "FlannBasedMatcher_create"},
 }
 
 
