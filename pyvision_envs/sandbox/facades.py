@@ -60,7 +60,8 @@ class Facade:
         if item in attrs:
             return attrs[item]
         name = object.__getattribute__(self, "_name")
-        raise AttributeError(f"module {name!r} in the sandbox has no attribute {item!r} (or it is not allowed)")
+        hint = blocked_alternative(item) if is_blocked_name(item) else f"dir({name.rsplit('.', 1)[-1]}) lists what it offers"
+        raise AttributeError(f"module {name!r} in the sandbox has no attribute {item!r} (or it is not allowed); {hint}")
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("sandbox modules are read-only")
@@ -86,6 +87,23 @@ def describe(facade: Facade, name: str) -> str | None:
     if name == "__version__":
         return object.__getattribute__(facade, "_version")
     raise AttributeError(f"sandbox modules have no {name!r}")
+
+
+_SAVE = frozenset({"save", "savez", "savez_compressed", "savetxt", "tofile", "dump", "savefig", "imsave",
+                   "write_png", "save_ppm", "write"})
+_LOAD = frozenset({"open", "load", "loadtxt", "genfromtxt", "fromfile", "fromregex", "memmap", "open_memmap",
+                   "DataSource", "imread", "read", "readinto", "fp", "filename"})
+
+
+def blocked_alternative(name: str) -> str:
+    """What to use instead of a refused capability name, for error messages."""
+    if name in _SAVE:
+        return "show results with plt.show() or show(x), or save into an io.BytesIO"
+    if name in _LOAD:
+        return "use the inputs already bound (image_clue_0, video_clue_0) or in-memory data (io.BytesIO)"
+    if name in {"system", "popen", "spawn", "fork", "kill", "exec", "subprocess"}:
+        return "processes are not available; compute in Python"
+    return "use the library's public computing API"
 
 
 def is_blocked_name(name: str) -> bool:

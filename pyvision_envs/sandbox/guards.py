@@ -24,7 +24,14 @@ import numpy as np
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safe_builtins
 
 from pyvision_envs.sandbox import agentclasses, safecalls
-from pyvision_envs.sandbox.facades import ALLOWED_ON_TYPE, BLOCKED_ON_TYPE, Absent, Facade, is_blocked_name
+from pyvision_envs.sandbox.facades import (
+    ALLOWED_ON_TYPE,
+    BLOCKED_ON_TYPE,
+    Absent,
+    Facade,
+    blocked_alternative,
+    is_blocked_name,
+)
 from pyvision_envs.sandbox.formatting import SafeFormatter
 
 _MISSING = object()
@@ -82,7 +89,8 @@ class Guards:
         if hook is not None:
             return hook
         if (is_blocked_name(name) and not _allowed_on(obj, name)) or name in _blocked_on(obj):
-            raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access)')
+            raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access); '
+                                 f"{blocked_alternative(name)}")
         if isinstance(obj, types.ModuleType):
             raise AttributeError("real modules are not reachable in the sandbox")
         if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):

@@ -33,6 +33,20 @@ _HINTS = {
 }
 
 
+# RestrictedPython's own refusals, each with what to use instead.
+_REFUSAL_HINTS = {
+    "Exec calls are not allowed.": "write the code directly",
+    "Eval calls are not allowed.": "compute the value directly (json.loads for data)",
+    '"*" imports are not allowed.': "import the names you use (from m import a, b) or the module",
+    'The keyword argument "metaclass" is not allowed.': "use a plain class or a class decorator",
+    "Lazy import statements are not allowed.": "use a plain import",
+    "Unpacking in comprehensions is not allowed.": "build the sequence with a loop or itertools.chain",
+    "is a reserved name.": "choose another name",
+    "ends with \"__roles__\"": "choose another name",
+    "forbidden to access in RestrictedPython": "tracebacks are printed for you; frames are not available",
+}
+
+
 class SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy with the additions in the module docstring."""
 
@@ -41,6 +55,11 @@ class SandboxPolicy(RestrictingNodeTransformer):
         self._scopes: list[str] = []  # "class" / "function", innermost last
 
     # --- messages ----------------------------------------------------------------------------------
+    def error(self, node: ast.AST, info: str) -> None:
+        """Record a compile error; RestrictedPython's own messages get what to use instead."""
+        hint = next((h for key, h in _REFUSAL_HINTS.items() if key in info), None)
+        super().error(node, f"{info.rstrip('.')}; {hint}." if hint else info)
+
     def not_allowed(self, node: ast.AST) -> None:
         """Refuse a statement kind, saying what to write instead."""
         kind = type(node).__name__

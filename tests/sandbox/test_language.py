@@ -81,3 +81,17 @@ def test_unbound_special_methods_only_take_the_agents_own_objects(sb):
 def test_super_reaches_only_the_agents_classes(sb):
     r = sb.run("s = super(type(image_clue_0), image_clue_0)\nprint(s.__init__)")
     assert "only available on classes you define" in r.error
+
+
+@pytest.mark.parametrize("code, hint", [
+    ("eval('1')", "compute the value directly"),
+    ("from math import *", "import the names you use"),
+    ("np.save('a', np.zeros(2))", "save into an io.BytesIO"),
+    ("np.zeros(2).tofile('a')", "save into an io.BytesIO"),
+    ("np.load('a.npy')", "image_clue_0"),
+    ("import math\nmath.nothing", "dir(math) lists what it offers"),
+    ("import pickle", "available: PIL"),
+])
+def test_library_refusals_name_what_to_use_instead(sb, code, hint):
+    r = sb.run(code)
+    assert r.error is not None and hint in r.error, r.error
