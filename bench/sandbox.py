@@ -9,7 +9,8 @@ measurement re-run by this script as uid 65534 (user namespaces), each against i
 
 Memory, with the extended runtime (the fork server imports scipy, scikit-image, scikit-learn and OpenCV once):
 a worker's RSS and unique memory (USS: its private pages, what each extra episode really costs) after a
-crop-and-show call, the fork server's RSS, and the baseline's worker, from ``/proc/<pid>/smaps_rollup``.
+crop-and-show call and again after allocations that run full garbage collections, the fork server's RSS, and
+the baseline's worker, from ``/proc/<pid>/smaps_rollup``.
 
     .venv/bin/python bench/sandbox.py [--episodes 50] [--calls 200]
 """
@@ -41,6 +42,7 @@ from PIL import Image  # noqa: E402
 from pyvision_envs.sandbox import Sandbox  # noqa: E402
 
 TRIVIAL = "x = 1"
+CHURN = "for i in range(3):\n    junk = [[j] for j in range(300000)]\njunk = None"  # full GC collections
 CROP_SHOW = "crop = image_clue_0.crop((100, 100, 356, 356))\nplt.imshow(crop)\nplt.axis('off')\nplt.show()"
 
 
@@ -143,13 +145,17 @@ def measure_memory(image):
     worker = sb.worker_pid
     ours_rss, ours_uss = memory_mb(worker)
     server_rss, _ = memory_mb(parent_pid(worker))
+    sb.run(CHURN)
+    ours_churn = memory_mb(worker)[1]
     sb.close()
     base = Baseline(image)
     base.run(CROP_SHOW)
     base_rss, base_uss = memory_mb(base.proc.pid)
+    base.run(CHURN)
+    base_churn = memory_mb(base.proc.pid)[1]
     base.close()
     return [("worker RSS", ours_rss, base_rss), ("worker USS (unique)", ours_uss, base_uss),
-            ("fork server RSS", server_rss, float("nan"))]
+            ("worker USS after GC churn", ours_churn, base_churn), ("fork server RSS", server_rss, float("nan"))]
 
 
 def make_ours(image):
