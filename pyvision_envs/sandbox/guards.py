@@ -56,6 +56,7 @@ def _blocked_on(obj: Any) -> frozenset[str]:
 
 
 _CV2_FILE_METHODS = frozenset({"read", "write", "save", "load", "empty_file", "getDefaultName"})
+_PER_TYPE = _CV2_FILE_METHODS.union(*BLOCKED_ON_TYPE.values())  # the only names _blocked_on can refuse
 
 
 def _allowed_on(obj: Any, name: str) -> bool:
@@ -88,7 +89,7 @@ class Guards:
         hook = self._method_hook(obj, name)
         if hook is not None:
             return hook
-        if (is_blocked_name(name) and not _allowed_on(obj, name)) or name in _blocked_on(obj):
+        if (is_blocked_name(name) and not _allowed_on(obj, name)) or (name in _PER_TYPE and name in _blocked_on(obj)):
             raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access); '
                                  f"{blocked_alternative(name)}")
         if isinstance(obj, types.ModuleType):

@@ -108,9 +108,13 @@ class SandboxPolicy(RestrictingNodeTransformer):
         """Class statements; their bodies are the one place special methods may be defined."""
         self._scopes.append("class")
         try:
-            return super().visit_ClassDef(node)
+            new = super().visit_ClassDef(node)
         finally:
             self._scopes.pop()
+        # RestrictedPython rebuilds the class with metaclass=__metaclass__ only: keep its other keywords
+        # (TypedDict's total=False, an Enum's boundary=...), visited above like any expression.
+        new.keywords.extend(k for k in node.keywords if k.arg != "metaclass")
+        return new
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
         """As RestrictedPython, with special-method names judged by the enclosing scope."""

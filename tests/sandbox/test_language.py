@@ -46,6 +46,10 @@ def ok(sb, code):
      "print(f([1, 2]), f({'k': 9}), f(7), f('z'))", "3 9 big None\n"),
     ("def main():\n    print('ran')\nif __name__ == '__main__':\n    main()", "ran\n"),
     ("print(len.__doc__.split('(')[0][:6], np.__name__, type(np.__version__).__name__)", "Return numpy str\n"),
+    ("from typing import TypedDict\nclass Box(TypedDict, total=False):\n    x: int\n    y: int\nprint(Box(x=1))",
+     "{'x': 1}\n"),
+    ("import enum\nclass Color(enum.Enum):\n    RED = 1\n    def label(self):\n        return self.name.lower()\n"
+     "print(Color.RED.label(), Color(1) is Color.RED)", "red True\n"),
     ("from collections import namedtuple\nP = namedtuple('P', 'x y')\np = P(1, 2)._replace(y=5)\n"
      "print(p._asdict(), P._fields)", "{'x': 1, 'y': 5} ('x', 'y')\n"),
 ])
