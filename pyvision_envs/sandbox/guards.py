@@ -77,7 +77,15 @@ class Guards:
 
     # --- attribute access --------------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, default: Any = _MISSING) -> Any:
-        """The ``_getattr_`` hook and the ``getattr`` builtin."""
+        """The ``_getattr_`` hook and the ``getattr`` builtin (with a default: also for what is refused)."""
+        if default is _MISSING:
+            return self._getattr(obj, name)
+        try:
+            return self._getattr(obj, name)
+        except AttributeError:
+            return default
+
+    def _getattr(self, obj: Any, name: str) -> Any:
         if not isinstance(name, str):
             raise TypeError("attribute name must be a string")
         if name.startswith("_"):
@@ -85,7 +93,7 @@ class Guards:
                 raise AttributeError(agentclasses.refusal(name))
             return agentclasses.read(obj, name, self._agent_classes)
         if isinstance(obj, Facade):  # a facade offers exactly its reviewed contents (stand-ins included)
-            return getattr(obj, name) if default is _MISSING else getattr(obj, name, default)
+            return getattr(obj, name)
         hook = self._method_hook(obj, name)
         if hook is not None:
             return hook
@@ -96,7 +104,7 @@ class Guards:
             raise AttributeError("real modules are not reachable in the sandbox")
         if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):
             return self._safe_format(obj, name)
-        value = getattr(obj, name) if default is _MISSING else getattr(obj, name, default)
+        value = getattr(obj, name)
         if isinstance(value, types.ModuleType):
             raise AttributeError(f'"{name}" is a module; import an allowed module instead')
         return value
@@ -108,7 +116,13 @@ class Guards:
         return self.getattr(obj, name)
 
     def hasattr(self, obj: Any, name: str) -> bool:
-        """The ``hasattr`` builtin, through the guard."""
+        """The ``hasattr`` builtin: whether ``getattr`` would give a value.
+
+        For dunders, whether the object has it at all: ``hasattr(x, '__iter__')`` is a common type test, and
+        a yes or no grants nothing.
+        """
+        if isinstance(name, str) and name.startswith("__") and not isinstance(obj, Facade):
+            return builtins.hasattr(obj, name)
         try:
             self.getattr(obj, name)
         except AttributeError:

@@ -36,6 +36,7 @@ ATTEMPTS = {
     "format_nested_spec": "print('{0:{1.__class__}}'.format(1, 2))",
     "fstring_dunder": "x = 1\nprint(f'{x.__class__.__base__}')",
     # class machinery (issue 10: classes, harmless dunders and super() are allowed; nothing past them)
+    "metaclass_through_kwargs": "def m(*a, **k): return 1\nclass A(**{'metaclass': m}): pass\nprint('ESCAPED', A)",
     "class_base_walk": "class A: pass\nprint(A.__class__.__base__.__subclasses__())",
     "class_subclasses_getattr": "class A: pass\nprint(getattr(A, '__subcl' + 'asses__')())",
     "class_mro_getattr": "class A: pass\nprint(getattr(A(), '__class__').mro())",

@@ -46,6 +46,8 @@ def ok(sb, code):
      "print(f([1, 2]), f({'k': 9}), f(7), f('z'))", "3 9 big None\n"),
     ("def main():\n    print('ran')\nif __name__ == '__main__':\n    main()", "ran\n"),
     ("print(len.__doc__.split('(')[0][:6], np.__name__, type(np.__version__).__name__)", "Return numpy str\n"),
+    ("print(hasattr([1], '__iter__'), hasattr(3, '__iter__'), getattr(np.zeros(2), '__name__', 'array'), "
+     "getattr(len, '__globals__', None))", "True False array None\n"),
     ("from typing import TypedDict\nclass Box(TypedDict, total=False):\n    x: int\n    y: int\nprint(Box(x=1))",
      "{'x': 1}\n"),
     ("import enum\nclass Color(enum.Enum):\n    RED = 1\n    def label(self):\n        return self.name.lower()\n"
