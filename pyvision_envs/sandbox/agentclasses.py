@@ -15,6 +15,7 @@ internals (``fp``, ``filename``, ``im`` of a PIL image, raw-memory hooks) to cod
 
 from __future__ import annotations
 
+import abc
 import builtins
 import collections
 import collections.abc
@@ -49,7 +50,7 @@ _COLLECTION_BASES = (collections.OrderedDict, collections.defaultdict, collectio
 _TYPING_BASES = (typing.NamedTuple, typing.Generic, typing.Protocol, typing.TypedDict)
 _ENUM_BASES = (enum.Enum, enum.IntEnum, enum.Flag, enum.IntFlag, enum.StrEnum, enum.ReprEnum)
 ALLOWED_BASES: frozenset[Any] = frozenset(
-    [*_BUILTIN_BASES, *_COLLECTION_BASES, *_TYPING_BASES, *_ENUM_BASES]
+    [*_BUILTIN_BASES, *_COLLECTION_BASES, *_TYPING_BASES, *_ENUM_BASES, abc.ABC]
     + [v for v in vars(collections.abc).values() if isinstance(v, type)]
     + [v for v in vars(builtins).values() if isinstance(v, type) and issubclass(v, BaseException)]
 )

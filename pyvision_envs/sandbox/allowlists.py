@@ -299,4 +299,17 @@ ALLOW: dict[str, tuple[str, ...]] = {
         "normcase", "normpath", "pardir", "pathsep", "sep", "split", "splitdrive", "splitext"
     ),
     "os": ("altsep", "curdir", "extsep", "linesep", "pardir", "pathsep", "sep"),
+    # Small pure modules models reach for in tool code (colour conversions, hashes of frames, timestamps).
+    "colorsys": ("hls_to_rgb", "hsv_to_rgb", "rgb_to_hls", "rgb_to_hsv", "rgb_to_yiq", "yiq_to_rgb"),
+    "cmath": (
+        "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "e", "exp", "inf", "infj", "isclose",
+        "isfinite", "isinf", "isnan", "log", "log10", "nan", "nanj", "phase", "pi", "polar", "rect", "sin", "sinh",
+        "sqrt", "tan", "tanh", "tau"
+    ),
+    "textwrap": ("TextWrapper", "dedent", "fill", "indent", "shorten", "wrap"),
+    "hashlib": (  # not new (by name) or file_digest (reads a file object)
+        "blake2b", "blake2s", "md5", "sha1", "sha224", "sha256", "sha384", "sha3_256", "sha3_512", "sha512"
+    ),
+    "datetime": ("MAXYEAR", "MINYEAR", "date", "datetime", "time", "timedelta", "timezone"),
+    "abc": ("ABC", "abstractmethod"),  # not ABCMeta: a metaclass
 }

@@ -190,9 +190,12 @@ def build_tree(extras: dict[str, dict[str, Any]], numbers: Iterable[str] = ()) -
     return facades
 
 
-def build_all(show: Callable[..., Any], video_reader_stub: Any,
-              saved: Callable[..., Any] = lambda fig: None) -> dict[str, Facade | Absent]:
-    """Build the facades for every importable module name. Runs once, in the fork server (imports included)."""
+def build_all(show: Callable[..., Any], video_reader_stub: Any, saved: Callable[..., Any] = lambda fig: None,
+              runtime: dict[str, dict[str, Any]] | None = None) -> dict[str, Facade | Absent]:
+    """Build the facades for every importable module name. Runs once, in the fork server (imports included).
+
+    ``runtime``: facades made of the worker's own stand-ins only (``traceback``, ``sys``: ``worker``).
+    """
     import matplotlib
 
     from pyvision_envs.sandbox import safecalls
@@ -207,7 +210,7 @@ def build_all(show: Callable[..., Any], video_reader_stub: Any,
         "cv2": safecalls.cv2_stand_ins(),
         "functools": {"wraps": safecalls.wraps, "update_wrapper": safecalls.update_wrapper},
     }
-    facades = build_tree(extras, numbers=("cv2",))
+    facades = build_tree({**extras, **(runtime or {})}, numbers=("cv2",))
     facades["decord"] = Facade("decord", {
         "VideoReader": video_reader_stub,
         "cpu": lambda *a, **k: None,

@@ -57,12 +57,14 @@ def _warm_up() -> None:
 def _warm_tools() -> None:
     """The tools extra (when installed): imported here once, their lazy paths taken, single-threaded."""
     import contextlib
+    import datetime
     import io
     import warnings
 
     import numpy as np
     from PIL import Image
 
+    datetime.datetime.strptime("2024", "%Y")  # imports _strptime
     Image.init()  # every format plugin, so Image.open(BytesIO) never imports one in a worker
     buf = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buf, "PNG")
@@ -130,7 +132,8 @@ def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
     formatting.harden_matplotlib()
     agentclasses.harden_enum()
     seccomp.worker_filter()  # built once here; every worker inherits it
-    facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub, worker.saved_dispatch)
+    facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub, worker.saved_dispatch,
+                                    worker.runtime_modules())
     safecalls.harden_sklearn()  # after build_all: every allowed sklearn module is imported by then
     worker.RUNTIME_MB = _address_space_mb()
     # The runtime's objects out of the collector's sight: a worker's first full collection would otherwise

@@ -115,6 +115,12 @@ class Guards:
             raise AttributeError(f'"{name}" is not allowed in a format string in the sandbox; use a plain field')
         return self.getattr(obj, name)
 
+    def vars(self, obj: Any = _MISSING) -> Any:
+        """``vars(x)``: ``x.__dict__`` where that is readable (objects of the agent's classes)."""
+        if obj is _MISSING:
+            raise TypeError("vars() needs an argument in the sandbox; use dir() to list names")
+        return self.getattr(obj, "__dict__")
+
     def hasattr(self, obj: Any, name: str) -> bool:
         """The ``hasattr`` builtin: whether ``getattr`` would give a value.
 
@@ -230,6 +236,7 @@ class Guards:
         b.update(
             getattr=self.getattr, hasattr=self.hasattr, setattr=self.setattr, delattr=self.delattr,
             type=_type_one_arg, dir=_safe_dir, __import__=self.import_, __build_class__=self.build_class,
+            vars=self.vars,
         )
         return b
 

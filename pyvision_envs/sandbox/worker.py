@@ -11,6 +11,7 @@ import json
 import os
 import random
 import socket
+import sys
 import time
 import traceback
 import weakref
@@ -146,6 +147,47 @@ def show_dispatch(x: Any = None) -> None:
 def saved_dispatch(fig: Any) -> None:
     """``plt.savefig(path)`` in the facades: capture the figure as if shown (``Worker.saved``)."""
     _CURRENT[0].saved(fig)
+
+
+class _Stream:
+    """``sys.stdout`` / ``sys.stderr`` in the sandbox: writes go to the cell's output, as print's do."""
+
+    def write(self, text: Any) -> int:
+        """Append text to the cell's output."""
+        text = str(text)
+        _CURRENT[0].out.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing to flush."""
+
+    def isatty(self) -> bool:
+        """Never a terminal."""
+        return False
+
+
+def format_exc(limit: Any = None, chain: bool = True) -> str:
+    """``traceback.format_exc``: the exception being handled, in the sandbox's own error format."""
+    exc = sys.exc_info()[1]
+    return "NoneType: None\n" if exc is None else _CURRENT[0]._format_error(exc) + "\n"
+
+
+def print_exc(limit: Any = None, file: Any = None, chain: bool = True) -> None:
+    """``traceback.print_exc``: into the cell's output."""
+    _CURRENT[0].out.write(format_exc())
+
+
+def runtime_modules() -> dict[str, dict[str, Any]]:
+    """Facade contents that need this process's worker: ``traceback`` and a ``sys`` without the interpreter."""
+    import platform
+
+    return {
+        "traceback": {"format_exc": format_exc, "print_exc": print_exc},
+        "sys": {"version": sys.version, "version_info": tuple(sys.version_info), "maxsize": sys.maxsize,
+                "float_info": sys.float_info, "byteorder": sys.byteorder, "platform": sys.platform,
+                "getrecursionlimit": sys.getrecursionlimit, "stdout": _Stream(), "stderr": _Stream(),
+                "exit": sys.exit, "argv": [""], "implementation_name": platform.python_implementation()},
+    }
 
 
 def video_reader_stub(*args: Any, **kwargs: Any) -> None:

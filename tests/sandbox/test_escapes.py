@@ -184,6 +184,13 @@ ATTEMPTS = {
         "import functools, statistics\n@functools.wraps(statistics.mean, updated=('__globals__',))\n"
         "def f(): pass\nprint('ESCAPED')"),
     "absent_module_by_dotted_name": "import scipy.io.matlab",
+    "sys_interpreter_state": "import sys\nprint(sys.modules['os'])",
+    "sys_recursion_limit": "import sys\nsys.setrecursionlimit(10 ** 9)",
+    "sys_stdout_type_file": "import sys\nprint(type(sys.stdout)('{file}').read())",
+    "traceback_frames": "import traceback\nprint(traceback.walk_stack(None))",
+    "hashlib_file_digest": "import hashlib\nprint(hashlib.file_digest(open('{file}', 'rb'), 'md5'))",
+    "vars_of_library_object": "print(vars(plt.rcParams))",
+    "vars_of_facade": "print(vars(np))",
     # saving to a path captures the figure or image (CAPTURED): no file, whatever route reaches it
     "fig_savefig_getattr": "fig = plt.figure()\ngetattr(fig, 'save' + 'fig')('{marker}')",
     "pil_save_keyword_path": "image_clue_0.save(fp='{marker}', format='PNG')",

@@ -54,6 +54,15 @@ def ok(sb, code):
      "print(decimal.Decimal(1) / 3, fractions.Fraction(1, 3) * 3, heapq.nsmallest(1, [3, 1]), "
      "bisect.bisect([1, 3], 2), copy.deepcopy([[1]]), string.digits[:3], operator.itemgetter(1)('ab'))",
      "0.33333 1 [1] 1 [[1]] 012 b\n"),
+    ("import sys, traceback, colorsys, hashlib, datetime, textwrap, cmath\nfrom abc import ABC, abstractmethod\n"
+     "class Shape(ABC):\n    @abstractmethod\n    def area(self): ...\nclass Sq(Shape):\n    def __init__(self, s):\n"
+     "        self.s = s\n    def area(self):\n        return self.s ** 2\nprint(Sq(3).area(), vars(Sq(2)))\n"
+     "try:\n    1 / 0\nexcept Exception:\n    print(traceback.format_exc().splitlines()[-2:])\n"
+     "sys.stdout.write('out\\n')\n"
+     "print(colorsys.rgb_to_hsv(1, 0, 0), hashlib.md5(b'x').hexdigest()[:6], cmath.sqrt(-1), "
+     "datetime.datetime.strptime('2024-01-02', '%Y-%m-%d').date(), textwrap.shorten('a b c d e f', 8))",
+     "9 {'s': 2}\n['    1 / 0', 'ZeroDivisionError: division by zero']\nout\n"
+     "(0.0, 1.0, 1) 9dd4e4 1j 2024-01-02 a [...]\n"),
     ("import functools\ndef deco(f):\n    @functools.wraps(f)\n    def inner(*a):\n        return f(*a)\n"
      "    return inner\n@deco\ndef area(w, h):\n    '''Area.'''\n    return w * h\nprint(area(2, 3), area.__name__, "
      "area.__doc__)", "6 area Area.\n"),
@@ -70,6 +79,13 @@ def test_savefig_to_a_path_captures_the_figure_once(sb):
     assert len(r.images) == 2  # saved, then changed: the changed figure is shown too
     r = ok(sb, "image_clue_0.crop((0, 0, 10, 10)).save('crop.png')")
     assert [im.size for im in r.images] == [(10, 10)]
+
+
+def test_traceback_print_exc_prints_the_cells_own_frames_into_the_output(sb):
+    r = ok(sb, "import traceback\ntry:\n    int('x')\nexcept ValueError:\n    traceback.print_exc()")
+    assert r.stdout.startswith("Traceback (most recent call last):\n  Cell ") and "line 3, in <module>" in r.stdout
+    assert r.stdout.endswith("ValueError: invalid literal for int() with base 10: 'x'\n")
+    assert "site-packages" not in r.stdout and "pyvision_envs" not in r.stdout
 
 
 def test_opening_files_is_refused_naming_what_to_use(sb):
