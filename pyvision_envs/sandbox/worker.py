@@ -177,11 +177,21 @@ def print_exc(limit: Any = None, file: Any = None, chain: bool = True) -> None:
     _CURRENT[0].out.write(format_exc())
 
 
+def pprint_(obj: Any, *args: Any, **kwargs: Any) -> None:
+    """``pprint.pprint``: into the cell's output (the real one writes to the process's stdout)."""
+    import pprint
+
+    kwargs.pop("stream", None)
+    _CURRENT[0].out.write(pprint.pformat(obj, *args, **kwargs) + "\n")
+
+
 def runtime_modules() -> dict[str, dict[str, Any]]:
-    """Facade contents that need this process's worker: ``traceback`` and a ``sys`` without the interpreter."""
+    """Facade contents that need this process's worker: traceback, pprint, a sys without the interpreter."""
     import platform
+    import pprint
 
     return {
+        "pprint": {"pprint": pprint_, "pp": pprint_, "pformat": pprint.pformat},
         "traceback": {"format_exc": format_exc, "print_exc": print_exc},
         "sys": {"version": sys.version, "version_info": tuple(sys.version_info), "maxsize": sys.maxsize,
                 "float_info": sys.float_info, "byteorder": sys.byteorder, "platform": sys.platform,

@@ -63,6 +63,8 @@ def ok(sb, code):
      "datetime.datetime.strptime('2024-01-02', '%Y-%m-%d').date(), textwrap.shorten('a b c d e f', 8))",
      "9 {'s': 2}\n['    1 / 0', 'ZeroDivisionError: division by zero']\nout\n"
      "(0.0, 1.0, 1) 9dd4e4 1j 2024-01-02 a [...]\n"),
+    ("from pprint import pprint, pformat\npprint({'b': 1, 'a': [1, 2]})\nprint(pformat((1, 2)))",
+     "{'a': [1, 2], 'b': 1}\n(1, 2)\n"),
     ("import functools\ndef deco(f):\n    @functools.wraps(f)\n    def inner(*a):\n        return f(*a)\n"
      "    return inner\n@deco\ndef area(w, h):\n    '''Area.'''\n    return w * h\nprint(area(2, 3), area.__name__, "
      "area.__doc__)", "6 area Area.\n"),
