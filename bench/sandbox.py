@@ -7,6 +7,11 @@ PNG: what the released PyVision-RL does, with no isolation at all.
 Modes: this process as the trainer (root: namespaces entered directly), and, when run as root, the same
 measurement re-run by this script as uid 65534 (user namespaces), each against its own baseline.
 
+Memory, with the extended runtime (the fork server imports scipy, scikit-image, scikit-learn and OpenCV once):
+a worker's RSS and unique memory (USS: its private pages, what each extra episode really costs) after a
+crop-and-show call and again after allocations that run full garbage collections, the fork server's RSS, and
+the baseline's worker, from ``/proc/<pid>/smaps_rollup``.
+
     .venv/bin/python bench/sandbox.py [--episodes 50] [--calls 200]
 """
 
@@ -37,6 +42,7 @@ from PIL import Image  # noqa: E402
 from pyvision_envs.sandbox import Sandbox  # noqa: E402
 
 TRIVIAL = "x = 1"
+CHURN = "for i in range(3):\n    junk = [[j] for j in range(300000)]\njunk = None"  # full GC collections
 CROP_SHOW = "crop = image_clue_0.crop((100, 100, 356, 356))\nplt.imshow(crop)\nplt.axis('off')\nplt.show()"
 
 
@@ -116,6 +122,42 @@ def measure(make, image, episodes, calls):
     return starts, trivial, crop, firsts
 
 
+def memory_mb(pid):
+    """RSS and USS (private clean + dirty) of a process, in MB, from /proc/<pid>/smaps_rollup."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and parts[-1] == "kB":
+                fields[parts[0].rstrip(":")] = int(parts[1])
+    return fields["Rss"] / 1024, (fields["Private_Clean"] + fields["Private_Dirty"]) / 1024
+
+
+def parent_pid(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("PPid:"))
+
+
+def measure_memory(image):
+    """(metric, ours MB, baseline MB) rows: a worker after a crop-and-show call, and the fork server."""
+    sb = make_ours(image)
+    sb.run(CROP_SHOW)
+    worker = sb.worker_pid
+    ours_rss, ours_uss = memory_mb(worker)
+    server_rss, _ = memory_mb(parent_pid(worker))
+    sb.run(CHURN)
+    ours_churn = memory_mb(worker)[1]
+    sb.close()
+    base = Baseline(image)
+    base.run(CROP_SHOW)
+    base_rss, base_uss = memory_mb(base.proc.pid)
+    base.run(CHURN)
+    base_churn = memory_mb(base.proc.pid)[1]
+    base.close()
+    return [("worker RSS", ours_rss, base_rss), ("worker USS (unique)", ours_uss, base_uss),
+            ("worker USS after GC churn", ours_churn, base_churn), ("fork server RSS", server_rss, float("nan"))]
+
+
 def make_ours(image):
     sb = Sandbox(images=[image])
     sb.start()
@@ -139,7 +181,20 @@ def measure_both(episodes, calls):
         ("trivial call mean", statistics.mean(ours[1]), statistics.mean(base[1])),
         ("crop-and-show call p50", pct(ours[2], 0.5), pct(base[2], 0.5)),
     ]
-    return mode, rows
+    try:
+        memory = measure_memory(image)
+    except OSError as exc:  # /proc of a confined worker may be closed to an unprivileged trainer
+        print(f"memory not measured: {exc}", file=sys.stderr)
+        memory = []
+    return mode, rows, memory
+
+
+def print_memory(rows):
+    if not rows:
+        return
+    print(f"{'memory':26s} {'ours MB':>10s} {'baseline MB':>12s}")
+    for name, a, b in rows:
+        print(f"{name:26s} {a:10.1f} {b:12.1f}" if b == b else f"{name:26s} {a:10.1f} {'-':>12s}")
 
 
 def print_table(title, rows):
@@ -180,11 +235,13 @@ def main():
         print(json.dumps(measure_both(args.episodes, args.calls)))
         return
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
-    mode, rows = measure_both(args.episodes, args.calls)
+    mode, rows, memory = measure_both(args.episodes, args.calls)
     print_table(f"trainer uid {os.geteuid()}, sandbox mode {mode}", rows)
+    print_memory(memory)
     if os.geteuid() == 0:
-        mode, rows = run_unprivileged(args.episodes, args.calls)
+        mode, rows, memory = run_unprivileged(args.episodes, args.calls)
         print_table(f"trainer uid 65534, sandbox mode {mode}", rows)
+        print_memory(memory)
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -206,4 +206,110 @@ ALLOW: dict[str, tuple[str, ...]] = {
         "vonmisesvariate", "weibullvariate"
     ),
     "functools": ("reduce", "partial", "lru_cache", "cache", "cmp_to_key", "total_ordering"),
+    # --- issue 10: the rest of the original runtime's everyday modules ---------------------------------
+    "PIL.ImageChops": (
+        "add", "add_modulo", "blend", "composite", "constant", "darker", "difference", "duplicate", "hard_light",
+        "invert", "lighter", "logical_and", "logical_or", "logical_xor", "multiply", "offset", "overlay", "screen",
+        "soft_light", "subtract", "subtract_modulo"
+    ),
+    "PIL.ImageColor": ("colormap", "getcolor", "getrgb"),
+    # truetype is replaced by facades.bundled_truetype (bundled fonts only); the font classes open paths.
+    "PIL.ImageFont": ("Layout", "TransposedFont", "load_default"),
+    "matplotlib.cm": (
+        "ColormapRegistry", "ScalarMappable", "Accent", "Blues", "BrBG", "BuGn", "BuPu", "CMRmap", "Dark2",
+        "GnBu", "Greens", "Greys", "OrRd", "Oranges", "PRGn", "Paired", "Pastel1", "Pastel2", "PiYG", "PuBu",
+        "PuBuGn", "PuOr", "PuRd", "Purples", "RdBu", "RdGy", "RdPu", "RdYlBu", "RdYlGn", "Reds", "Set1", "Set2",
+        "Set3", "Spectral", "Wistia", "YlGn", "YlGnBu", "YlOrBr", "YlOrRd", "afmhot", "autumn", "binary", "bone",
+        "brg", "bwr", "cividis", "cool", "coolwarm", "copper", "cubehelix", "flag", "gist_earth", "gist_gray",
+        "gist_heat", "gist_ncar", "gist_rainbow", "gist_stern", "gist_yarg", "gnuplot", "gnuplot2", "gray",
+        "hot", "hsv", "inferno", "jet", "magma", "nipy_spectral", "ocean", "pink", "plasma", "prism", "rainbow",
+        "seismic", "spring", "summer", "tab10", "tab20", "tab20b", "tab20c", "terrain", "turbo", "twilight",
+        "twilight_shifted", "viridis", "winter", "gray_r", "viridis_r", "jet_r", "hot_r", "coolwarm_r",
+        "RdYlGn_r", "RdBu_r", "Greys_r", "plasma_r", "inferno_r", "magma_r"
+    ),
+    "matplotlib.gridspec": ("GridSpec", "GridSpecBase", "GridSpecFromSubplotSpec", "SubplotParams", "SubplotSpec"),
+    "matplotlib.lines": (
+        "AxLine", "Line2D", "MarkerStyle", "drawStyles", "fillStyles", "lineMarkers", "lineStyles", "ls_mapper",
+        "CARETDOWN", "CARETDOWNBASE", "CARETLEFT", "CARETLEFTBASE", "CARETRIGHT", "CARETRIGHTBASE", "CARETUP",
+        "CARETUPBASE", "TICKDOWN", "TICKLEFT", "TICKRIGHT", "TICKUP"
+    ),
+    # StrMethodFormatter formats through formatting.SafeFormatter (hardened in the fork server).
+    "matplotlib.ticker": (
+        "AsinhLocator", "AutoLocator", "AutoMinorLocator", "EngFormatter", "FixedFormatter", "FixedLocator",
+        "FormatStrFormatter", "Formatter", "FuncFormatter", "IndexLocator", "LinearLocator", "Locator",
+        "LogFormatter", "LogFormatterExponent", "LogFormatterMathtext", "LogFormatterSciNotation", "LogLocator",
+        "LogitFormatter", "LogitLocator", "MaxNLocator", "MultipleLocator", "NullFormatter", "NullLocator",
+        "PercentFormatter", "ScalarFormatter", "StrMethodFormatter", "SymmetricalLogLocator", "TickHelper"
+    ),
+    # make_dataclass builds a class from a namespace dict, so any special attribute: left out.
+    "dataclasses": (
+        "Field", "FrozenInstanceError", "InitVar", "KW_ONLY", "MISSING", "asdict", "astuple", "dataclass",
+        "field", "fields", "is_dataclass", "replace"
+    ),
+    # Left out: get_type_hints/ForwardRef (evaluate strings), get_origin (hands out `type`), IO classes.
+    "typing": (
+        "AbstractSet", "Annotated", "Any", "AnyStr", "Callable", "ChainMap", "ClassVar", "Collection",
+        "Container", "Counter", "DefaultDict", "Deque", "Dict", "Final", "FrozenSet", "Generator", "Generic",
+        "Hashable", "ItemsView", "Iterable", "Iterator", "KeysView", "List", "Literal", "Mapping", "MappingView",
+        "MutableMapping", "MutableSequence", "MutableSet", "NamedTuple", "NewType", "NoReturn", "NotRequired",
+        "Optional", "OrderedDict", "Protocol", "Required", "Reversible", "Self", "Sequence", "Set", "Sized",
+        "SupportsAbs", "SupportsFloat", "SupportsIndex", "SupportsInt", "SupportsRound", "TYPE_CHECKING", "Text",
+        "Tuple", "Type", "TypeAlias", "TypeGuard", "TypeVar", "TypedDict", "Union", "ValuesView", "cast",
+        "final", "overload", "runtime_checkable"
+    ),
+    "string": (  # not Formatter: it reads attribute chains from the format string
+        "Template", "ascii_letters", "ascii_lowercase", "ascii_uppercase", "capwords", "digits", "hexdigits",
+        "octdigits", "printable", "punctuation", "whitespace"
+    ),
+    "operator": (  # not attrgetter/methodcaller (act on names), setitem/delitem (writes past the guards)
+        "abs", "add", "and_", "concat", "contains", "countOf", "eq", "floordiv", "ge", "getitem", "gt", "index",
+        "indexOf", "inv", "invert", "is_", "is_not", "itemgetter", "le", "length_hint", "lshift", "lt", "matmul",
+        "mod", "mul", "ne", "neg", "not_", "or_", "pos", "pow", "rshift", "sub", "truediv", "truth", "xor"
+    ),
+    "copy": ("Error", "copy", "deepcopy"),
+    "heapq": ("heapify", "heappop", "heappush", "heappushpop", "heapreplace", "merge", "nlargest", "nsmallest"),
+    "bisect": ("bisect", "bisect_left", "bisect_right", "insort", "insort_left", "insort_right"),
+    "fractions": ("Fraction",),
+    "decimal": (
+        "BasicContext", "Clamped", "Context", "ConversionSyntax", "Decimal", "DecimalException", "DecimalTuple",
+        "DefaultContext", "DivisionByZero", "DivisionImpossible", "DivisionUndefined", "ExtendedContext",
+        "FloatOperation", "Inexact", "InvalidContext", "InvalidOperation", "MAX_EMAX", "MAX_PREC", "MIN_EMIN",
+        "MIN_ETINY", "Overflow", "ROUND_05UP", "ROUND_CEILING", "ROUND_DOWN", "ROUND_FLOOR", "ROUND_HALF_DOWN",
+        "ROUND_HALF_EVEN", "ROUND_HALF_UP", "ROUND_UP", "Rounded", "Subnormal", "Underflow", "getcontext",
+        "localcontext", "setcontext"
+    ),
+    # Not EnumType (a metaclass), global_enum* (write into a module's globals), pickle helpers; the functional
+    # API's member names are checked in the fork server (facades.harden_enum).
+    "enum": (
+        "CONFORM", "CONTINUOUS", "EJECT", "Enum", "EnumCheck", "Flag", "FlagBoundary", "IntEnum", "IntFlag",
+        "KEEP", "NAMED_FLAGS", "ReprEnum", "STRICT", "StrEnum", "UNIQUE", "auto", "member", "nonmember", "unique",
+        "verify"
+    ),
+    "base64": (  # not encode/decode: they take file objects
+        "a85decode", "a85encode", "b16decode", "b16encode", "b32decode", "b32encode", "b32hexdecode",
+        "b32hexencode", "b64decode", "b64encode", "b85decode", "b85encode", "decodebytes", "encodebytes",
+        "standard_b64decode", "standard_b64encode", "urlsafe_b64decode", "urlsafe_b64encode"
+    ),
+    "io": ("BytesIO", "SEEK_CUR", "SEEK_END", "SEEK_SET", "StringIO", "UnsupportedOperation"),
+    "time": ("perf_counter", "time"),
+    "warnings": ("catch_warnings", "filterwarnings", "resetwarnings", "simplefilter", "warn"),
+    # os.path's pure string functions (no abspath/relpath/realpath: they read the working directory).
+    "os.path": (
+        "altsep", "basename", "commonpath", "commonprefix", "curdir", "dirname", "extsep", "isabs", "join",
+        "normcase", "normpath", "pardir", "pathsep", "sep", "split", "splitdrive", "splitext"
+    ),
+    "os": ("altsep", "curdir", "extsep", "linesep", "pardir", "pathsep", "sep"),
+    # Small pure modules models reach for in tool code (colour conversions, hashes of frames, timestamps).
+    "colorsys": ("hls_to_rgb", "hsv_to_rgb", "rgb_to_hls", "rgb_to_hsv", "rgb_to_yiq", "yiq_to_rgb"),
+    "cmath": (
+        "acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "e", "exp", "inf", "infj", "isclose",
+        "isfinite", "isinf", "isnan", "log", "log10", "nan", "nanj", "phase", "pi", "polar", "rect", "sin", "sinh",
+        "sqrt", "tan", "tanh", "tau"
+    ),
+    "textwrap": ("TextWrapper", "dedent", "fill", "indent", "shorten", "wrap"),
+    "hashlib": (  # not new (by name) or file_digest (reads a file object)
+        "blake2b", "blake2s", "md5", "sha1", "sha224", "sha256", "sha384", "sha3_256", "sha3_512", "sha512"
+    ),
+    "datetime": ("MAXYEAR", "MINYEAR", "date", "datetime", "time", "timedelta", "timezone"),
+    "abc": ("ABC", "abstractmethod"),  # not ABCMeta: a metaclass
 }

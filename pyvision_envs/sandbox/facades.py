@@ -38,23 +38,30 @@ BLOCKED_NAMES = frozenset({
 BLOCKED_PREFIXES = ("print_", "co_", "f_", "tb_", "gi_", "cr_", "ag_", "func_", "im_")
 # Per-type exceptions: harmless uses of a generally blocked name (PIL's load() on an in-memory image).
 ALLOWED_ON_TYPE: dict[str, frozenset[str]] = {"PIL.Image.Image": frozenset({"load"})}
+# Per-type refusals of otherwise ordinary names (cv2 objects' read/write/save/load: ``guards._blocked_on``).
+BLOCKED_ON_TYPE: dict[str, frozenset[str]] = {
+    "PIL.ImageFont.FreeTypeFont": frozenset({"font_variant", "path"}),  # reopens a font by path
+    "PIL.ImageFont.TransposedFont": frozenset({"font_variant"}),
+}
 
 
 class Facade:
     """A read-only module stand-in. Attribute writes are refused; ``dir()`` lists what is offered."""
 
-    __slots__ = ("_name", "_attrs")
+    __slots__ = ("_name", "_attrs", "_version")
 
-    def __init__(self, name: str, attrs: dict[str, Any]) -> None:
+    def __init__(self, name: str, attrs: dict[str, Any], version: str | None = None) -> None:
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_attrs", dict(attrs))
+        object.__setattr__(self, "_version", version)
 
     def __getattr__(self, item: str) -> Any:
         attrs = object.__getattribute__(self, "_attrs")
         if item in attrs:
             return attrs[item]
         name = object.__getattribute__(self, "_name")
-        raise AttributeError(f"module {name!r} in the sandbox has no attribute {item!r} (or it is not allowed)")
+        hint = blocked_alternative(item) if is_blocked_name(item) else f"dir({name.rsplit('.', 1)[-1]}) lists what it offers"
+        raise AttributeError(f"module {name!r} in the sandbox has no attribute {item!r} (or it is not allowed); {hint}")
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("sandbox modules are read-only")
@@ -67,6 +74,36 @@ class Facade:
 
     def __repr__(self) -> str:
         return f"<module {object.__getattribute__(self, '_name')!r} (sandbox)>"
+
+
+def describe(facade: Facade, name: str) -> str | None:
+    """A facade's ``__name__`` / ``__version__`` for agent code (``np.__version__``).
+
+    Not offered by ``Facade.__getattr__`` itself: the interpreter's ``from m import x`` falls back to
+    ``sys.modules[m.__name__ + ".x"]``, the real submodule, when ``m`` lacks ``x``.
+    """
+    if name == "__name__":
+        return object.__getattribute__(facade, "_name")
+    if name == "__version__":
+        return object.__getattribute__(facade, "_version")
+    raise AttributeError(f"sandbox modules have no {name!r}")
+
+
+_SAVE = frozenset({"save", "savez", "savez_compressed", "savetxt", "tofile", "dump", "savefig", "imsave",
+                   "write_png", "save_ppm", "write"})
+_LOAD = frozenset({"open", "load", "loadtxt", "genfromtxt", "fromfile", "fromregex", "memmap", "open_memmap",
+                   "DataSource", "imread", "read", "readinto", "fp", "filename"})
+
+
+def blocked_alternative(name: str) -> str:
+    """What to use instead of a refused capability name, for error messages."""
+    if name in _SAVE:
+        return "show results with plt.show() or show(x), or save into an io.BytesIO"
+    if name in _LOAD:
+        return "use the inputs already bound (image_clue_0, video_clue_0) or in-memory data (io.BytesIO)"
+    if name in {"system", "popen", "spawn", "fork", "kill", "exec", "subprocess"}:
+        return "processes are not available; compute in Python"
+    return "use the library's public computing API"
 
 
 def is_blocked_name(name: str) -> bool:
@@ -83,88 +120,100 @@ def build_facade(
     only: Iterable[str] | None = None,
     submodules: dict[str, Facade] | None = None,
     extra: dict[str, Any] | None = None,
+    name: str | None = None,
+    numbers: bool = False,
 ) -> Facade:
-    """Make a facade of ``module`` offering ``only`` (default: its allow-list), minus the global block list."""
+    """Make a facade of ``module`` offering ``only`` (default: its allow-list), minus the global block list.
+
+    ``numbers``: also every plain int/float constant of the module (cv2's thousands of flags carry nothing).
+    ``extra`` entries are reviewed stand-ins (``safecalls``) and may use blocked names (``Image.open``).
+    """
     names = ALLOW[module.__name__] if only is None else tuple(only)
     attrs: dict[str, Any] = {}
-    for name in names:
-        if is_blocked_name(name):
+    if numbers:
+        attrs.update({k: v for k, v in vars(module).items()
+                      if type(v) in (int, float) and not is_blocked_name(k)})
+    for attr in names:
+        if is_blocked_name(attr):
             continue
-        value = getattr(module, name, _ABSENT)
+        value = getattr(module, attr, _ABSENT)
         if value is _ABSENT or isinstance(value, types.ModuleType):
             continue  # gone from this version, or a module: submodules only through explicit facades
-        attrs[name] = value
+        attrs[attr] = value
     attrs.update(submodules or {})
     attrs.update(extra or {})
-    return Facade(module.__name__, attrs)
+    version = getattr(module, "__version__", None)
+    return Facade(name or module.__name__, attrs, version if isinstance(version, str) else None)
 
 
-def build_all(show: Callable[..., Any], video_reader_stub: Any) -> dict[str, Facade]:
-    """Build the facades for every importable module name. Runs once, in the fork server."""
-    import collections
-    import collections.abc
-    import functools
-    import itertools
-    import json
-    import math
-    import random
-    import re
-    import statistics
+class Absent:
+    """An optional package that is not installed: importing it says how to install it."""
 
+    def __init__(self, package: str) -> None:
+        self.message = (f"module {package!r} is not installed in this runtime; install the tools extra: "
+                        "pip install 'pyvision-rl[tools]'")
+
+
+# Packages of the ``tools`` extra: absent ones become ``Absent`` entries rather than failing the build.
+OPTIONAL = ("scipy", "skimage", "sklearn", "cv2")
+
+
+def build_tree(extras: dict[str, dict[str, Any]], numbers: Iterable[str] = ()) -> dict[str, Facade | Absent]:
+    """A facade for every allow-listed dotted module name, each package holding its submodules' facades.
+
+    A package with no allow-list of its own (``PIL``, ``scipy``) offers its submodules and ``extras`` only.
+    """
+    import importlib
+
+    from pyvision_envs.sandbox.allowlists_tools import ALLOW_TOOLS
+
+    allow = {**ALLOW, **ALLOW_TOOLS}
+    wanted = set(allow) | set(extras)
+    wanted |= {n.rsplit(".", i)[0] for n in list(wanted) for i in range(1, n.count(".") + 1)}
+    facades: dict[str, Facade | Absent] = {}
+    for top in OPTIONAL:
+        try:
+            importlib.import_module(top)
+        except ImportError:
+            facades.update({n: Absent(top) for n in wanted if n.split(".")[0] == top})
+    for dotted in sorted(wanted - set(facades), key=lambda n: -n.count(".")):  # children before parents
+        subs = {child.rsplit(".", 1)[1]: f for child, f in facades.items()
+                if child.rpartition(".")[0] == dotted and isinstance(f, Facade)}
+        module = importlib.import_module(dotted)
+        if dotted in allow:
+            facades[dotted] = build_facade(module, only=allow[dotted], submodules=subs, extra=extras.get(dotted),
+                                           name=dotted, numbers=dotted in numbers)
+        else:
+            version = getattr(module, "__version__", None)
+            facades[dotted] = Facade(dotted, {**subs, **extras.get(dotted, {})},
+                                     version if isinstance(version, str) else None)
+    return facades
+
+
+def build_all(show: Callable[..., Any], video_reader_stub: Any, saved: Callable[..., Any] = lambda fig: None,
+              runtime: dict[str, dict[str, Any]] | None = None) -> dict[str, Facade | Absent]:
+    """Build the facades for every importable module name. Runs once, in the fork server (imports included).
+
+    ``runtime``: facades made of the worker's own stand-ins only (``traceback``, ``sys``: ``worker``).
+    """
     import matplotlib
-    import matplotlib.colors
-    import matplotlib.patches
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import numpy.fft
-    import numpy.linalg
-    import numpy.polynomial
-    import numpy.random
-    from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps, ImageStat
 
-    np_subs = {
-        "linalg": build_facade(numpy.linalg),
-        "fft": build_facade(numpy.fft),
-        "random": build_facade(numpy.random),
-        "polynomial": build_facade(numpy.polynomial),
+    from pyvision_envs.sandbox import safecalls
+
+    extras: dict[str, dict[str, Any]] = {
+        "matplotlib": {"use": lambda *a, **k: None, "colormaps": matplotlib.colormaps,
+                       "rcParams": matplotlib.rcParams},
+        "matplotlib.pyplot": {"show": show, "savefig": safecalls.pyplot_savefig(saved)},
+        "PIL.Image": {"open": safecalls.image_open},
+        "PIL.ImageFont": {"truetype": safecalls.bundled_truetype},
+        "scipy.spatial": safecalls.qhull_classes(),
+        "cv2": safecalls.cv2_stand_ins(),
+        "functools": {"wraps": safecalls.wraps, "update_wrapper": safecalls.update_wrapper},
     }
-    pil_subs = {
-        "Image": build_facade(Image),
-        "ImageOps": build_facade(ImageOps),
-        "ImageEnhance": build_facade(ImageEnhance),
-        "ImageFilter": build_facade(ImageFilter),
-        "ImageDraw": build_facade(ImageDraw),
-        "ImageStat": build_facade(ImageStat),
-    }
-    pyplot = build_facade(plt, extra={"show": show})
-    mpl_subs = {
-        "pyplot": pyplot,
-        "patches": build_facade(matplotlib.patches),
-        "colors": build_facade(matplotlib.colors),
-    }
-    facades = {
-        "numpy": build_facade(np, submodules=np_subs),
-        "PIL": Facade("PIL", pil_subs),
-        "matplotlib": Facade("matplotlib", {**mpl_subs, "use": lambda *a, **k: None}),
-        "math": build_facade(math),
-        "statistics": build_facade(statistics),
-        "collections": build_facade(collections, submodules={"abc": build_facade(collections.abc)}),
-        "itertools": build_facade(itertools),
-        "functools": build_facade(functools),
-        "re": build_facade(re),
-        "json": build_facade(json),
-        "random": build_facade(random),
-        "decord": Facade("decord", {
-            "VideoReader": video_reader_stub,
-            "cpu": lambda *a, **k: None,
-            "bridge": Facade("decord.bridge", {"set_bridge": lambda *a, **k: None}),
-        }),
-    }
-    for name, sub in np_subs.items():
-        facades[f"numpy.{name}"] = sub
-    for name, sub in pil_subs.items():
-        facades[f"PIL.{name}"] = sub
-    for name, sub in mpl_subs.items():
-        facades[f"matplotlib.{name}"] = sub
-    facades["collections.abc"] = object.__getattribute__(facades["collections"], "_attrs")["abc"]
+    facades = build_tree({**extras, **(runtime or {})}, numbers=("cv2",))
+    facades["decord"] = Facade("decord", {
+        "VideoReader": video_reader_stub,
+        "cpu": lambda *a, **k: None,
+        "bridge": Facade("decord.bridge", {"set_bridge": lambda *a, **k: None}),
+    })
     return facades

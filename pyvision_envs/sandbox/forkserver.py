@@ -2,8 +2,8 @@
 
 Started by the host as ``python -m pyvision_envs.sandbox.forkserver FD POOL`` with a scrubbed environment.
 It enters its namespaces (``namespaces.enter``: root, or an unprivileged user namespace), becomes PID 1 of
-its PID namespace, imports numpy, PIL and matplotlib once, warms their lazy paths (fonts, mathtext), builds
-the module facades and the jail, and keeps ``POOL`` workers already forked and confined, so an episode's
+its PID namespace, imports numpy, PIL, matplotlib and the tools extra (scipy, skimage, sklearn, cv2) once,
+warms their lazy paths (fonts, mathtext), builds the module facades (which import every allowed module) and the jail, and keeps ``POOL`` workers already forked and confined, so an episode's
 sandbox starts in the time it takes to pass two file descriptors. Each request (one byte) is answered with
 the host end of a worker's channel and a pidfd of the worker (``SCM_RIGHTS``; a pidfd names the process
 across PID namespaces, without a reuse race). Workers are auto-reaped (``SIGCHLD`` ignored); the server exits
@@ -13,6 +13,7 @@ when the host closes its end, and its workers die with it.
 from __future__ import annotations
 
 import collections
+import gc
 import os
 import select
 import signal
@@ -50,6 +51,47 @@ def _warm_up() -> None:
     img = Image.new("RGB", (8, 8))
     ImageDraw.Draw(img).text((0, 0), "a", font=ImageFont.load_default())
     img.resize((4, 4)).rotate(10).convert("L")
+    _warm_tools()
+
+
+def _warm_tools() -> None:
+    """The tools extra (when installed): imported here once, their lazy paths taken, single-threaded."""
+    import contextlib
+    import datetime
+    import io
+    import warnings
+
+    import numpy as np
+    from PIL import Image
+
+    datetime.datetime.strptime("2024", "%Y")  # imports _strptime
+    Image.init()  # every format plugin, so Image.open(BytesIO) never imports one in a worker
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "PNG")
+    Image.open(io.BytesIO(buf.getvalue())).load()
+    img = np.zeros((8, 8, 3), np.uint8)
+    with contextlib.suppress(ImportError):
+        import cv2
+
+        cv2.setNumThreads(1)  # workers may not start threads
+        cv2.GaussianBlur(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), (3, 3), 0)
+    with contextlib.suppress(ImportError):
+        import joblib
+
+        joblib.parallel_config(backend="sequential")  # sklearn's n_jobs=-1 runs in the worker itself
+    with contextlib.suppress(ImportError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from scipy import ndimage, stats
+        from sklearn.cluster import KMeans
+
+        ndimage.label(img[..., 0] > 0)
+        stats.describe([1.0, 2.0, 3.0])
+        KMeans(2, n_init=1).fit(np.arange(8.0).reshape(4, 2))
+
+
+def _address_space_mb() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) // 1024 for line in f if line.startswith("VmSize:"))
 
 
 class _Spawner:
@@ -83,13 +125,21 @@ class _Spawner:
 
 
 def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
+    from pyvision_envs.sandbox import agentclasses, formatting, isolation, safecalls, seccomp, worker
     from pyvision_envs.sandbox import facades as facades_mod
-    from pyvision_envs.sandbox import formatting, isolation, seccomp, worker
 
     _warm_up()
     formatting.harden_matplotlib()
+    agentclasses.harden_enum()
     seccomp.worker_filter()  # built once here; every worker inherits it
-    facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub)
+    facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub, worker.saved_dispatch,
+                                    worker.runtime_modules())
+    safecalls.harden_sklearn()  # after build_all: every allowed sklearn module is imported by then
+    worker.RUNTIME_MB = _address_space_mb()
+    # The runtime's objects out of the collector's sight: a worker's first full collection would otherwise
+    # touch, and so copy, every page that holds one (bench/sandbox.py: ~45 MB more unique memory per worker).
+    gc.collect()
+    gc.freeze()
     if mode == "none":
         return _Spawner(facades, None, None), mode, reason
     import matplotlib

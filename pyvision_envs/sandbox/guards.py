@@ -13,6 +13,7 @@ RestrictedPython rewrites attribute access, item access, iteration, writes and `
 from __future__ import annotations
 
 import builtins
+import decimal
 import operator
 import types
 import weakref
@@ -22,7 +23,15 @@ from typing import Any
 import numpy as np
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safe_builtins
 
-from pyvision_envs.sandbox.facades import ALLOWED_ON_TYPE, Facade, is_blocked_name
+from pyvision_envs.sandbox import agentclasses, safecalls
+from pyvision_envs.sandbox.facades import (
+    ALLOWED_ON_TYPE,
+    BLOCKED_ON_TYPE,
+    Absent,
+    Facade,
+    blocked_alternative,
+    is_blocked_name,
+)
 from pyvision_envs.sandbox.formatting import SafeFormatter
 
 _MISSING = object()
@@ -35,6 +44,19 @@ class SandboxViolation(Exception):
 def _type_name(obj: Any) -> str:
     cls = obj if isinstance(obj, type) else type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _blocked_on(obj: Any) -> frozenset[str]:
+    """Names refused on one library's objects only: cv2 objects' file methods, PIL fonts' path reopening."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = getattr(cls, "__module__", "") or ""
+    if module == "cv2" or module.startswith("cv2."):
+        return _CV2_FILE_METHODS
+    return BLOCKED_ON_TYPE.get(f"{module}.{cls.__qualname__}", frozenset())
+
+
+_CV2_FILE_METHODS = frozenset({"read", "write", "save", "load", "empty_file", "getDefaultName"})
+_PER_TYPE = _CV2_FILE_METHODS.union(*BLOCKED_ON_TYPE.values())  # the only names _blocked_on can refuse
 
 
 def _allowed_on(obj: Any, name: str) -> bool:
@@ -51,31 +73,62 @@ class Guards:
         self.facades = facades
         self._figure_hooks = figure_hooks  # "show": capture figures / images; "figure_show": one figure
         self._agent_classes: weakref.WeakSet[type] = weakref.WeakSet()
-        self._formatter = SafeFormatter(self.getattr)
+        self._formatter = SafeFormatter(self._format_getattr)
 
     # --- attribute access --------------------------------------------------------------------------
     def getattr(self, obj: Any, name: str, default: Any = _MISSING) -> Any:
-        """The ``_getattr_`` hook and the ``getattr`` builtin."""
+        """The ``_getattr_`` hook and the ``getattr`` builtin (with a default: also for what is refused)."""
+        if default is _MISSING:
+            return self._getattr(obj, name)
+        try:
+            return self._getattr(obj, name)
+        except AttributeError:
+            return default
+
+    def _getattr(self, obj: Any, name: str) -> Any:
         if not isinstance(name, str):
             raise TypeError("attribute name must be a string")
         if name.startswith("_"):
-            raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
-        if is_blocked_name(name) and not _allowed_on(obj, name):
-            raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access)')
+            if name not in agentclasses.READABLE_PRIVATE:
+                raise AttributeError(agentclasses.refusal(name))
+            return agentclasses.read(obj, name, self._agent_classes)
+        if isinstance(obj, Facade):  # a facade offers exactly its reviewed contents (stand-ins included)
+            return getattr(obj, name)
+        hook = self._method_hook(obj, name)
+        if hook is not None:
+            return hook
+        if (is_blocked_name(name) and not _allowed_on(obj, name)) or (name in _PER_TYPE and name in _blocked_on(obj)):
+            raise AttributeError(f'"{name}" is not allowed in the sandbox (no file, process or interpreter access); '
+                                 f"{blocked_alternative(name)}")
         if isinstance(obj, types.ModuleType):
             raise AttributeError("real modules are not reachable in the sandbox")
         if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):
             return self._safe_format(obj, name)
-        hook = self._method_hook(obj, name)
-        if hook is not None:
-            return hook
-        value = getattr(obj, name) if default is _MISSING else getattr(obj, name, default)
+        value = getattr(obj, name)
         if isinstance(value, types.ModuleType):
             raise AttributeError(f'"{name}" is a module; import an allowed module instead')
         return value
 
+    def _format_getattr(self, obj: Any, name: str) -> Any:
+        # Format strings get no dunders at all: "{0.__class__}" is never what a tool program needs.
+        if name.startswith("_"):
+            raise AttributeError(f'"{name}" is not allowed in a format string in the sandbox; use a plain field')
+        return self.getattr(obj, name)
+
+    def vars(self, obj: Any = _MISSING) -> Any:
+        """``vars(x)``: ``x.__dict__`` where that is readable (objects of the agent's classes)."""
+        if obj is _MISSING:
+            raise TypeError("vars() needs an argument in the sandbox; use dir() to list names")
+        return self.getattr(obj, "__dict__")
+
     def hasattr(self, obj: Any, name: str) -> bool:
-        """The ``hasattr`` builtin, through the guard."""
+        """The ``hasattr`` builtin: whether ``getattr`` would give a value.
+
+        For dunders, whether the object has it at all: ``hasattr(x, '__iter__')`` is a common type test, and
+        a yes or no grants nothing.
+        """
+        if isinstance(name, str) and name.startswith("__") and not isinstance(obj, Facade):
+            return builtins.hasattr(obj, name)
         try:
             self.getattr(obj, name)
         except AttributeError:
@@ -92,24 +145,29 @@ class Guards:
 
     def _method_hook(self, obj: Any, name: str) -> Callable[..., Any] | None:
         # img.show() would start an external viewer; fig.show() warns on Agg. Both mean "show me this".
-        if name != "show":
+        # Saving to a path means the same; saving into an io.BytesIO is real (safecalls).
+        if name not in ("show", "save", "savefig"):
             return None
         from matplotlib.figure import Figure
         from PIL import Image
 
-        if isinstance(obj, (Image.Image, Figure)):
+        if name == "show" and isinstance(obj, (Image.Image, Figure)):
             return lambda *a, **k: self._figure_hooks["show"](obj)
+        if name == "save" and isinstance(obj, Image.Image):
+            return safecalls.image_save(self._figure_hooks["show"], obj)
+        if name == "savefig" and isinstance(obj, Figure):
+            return safecalls.figure_savefig(self._figure_hooks["saved"], obj)
         return None
 
     # --- writes ------------------------------------------------------------------------------------
     def write(self, obj: Any) -> Any:
         """The ``_write_`` hook: which objects agent code may mutate (items or attributes)."""
-        if isinstance(obj, (list, dict, set, bytearray, np.ndarray)):
-            return obj
-        cls = type(obj)
-        if cls in self._agent_classes or any(base in self._agent_classes for base in cls.__mro__):
-            return obj
-        raise TypeError(f"objects of type {cls.__name__!r} cannot be modified in the sandbox")
+        if isinstance(obj, (list, dict, set, bytearray, np.ndarray, decimal.Context)):
+            return obj  # (a decimal context is the worker's own: getcontext().prec = 50)
+        if agentclasses.is_agent_class(obj if isinstance(obj, type) else type(obj), self._agent_classes):
+            return obj  # the agent's classes (class attributes) and their instances
+        raise TypeError(f"objects of type {type(obj).__name__!r} cannot be modified in the sandbox; "
+                        "modify a copy, or keep your values in a dict or in an object of a class you define")
 
     def setattr(self, obj: Any, name: str, value: Any) -> None:
         """The ``setattr`` builtin, through the guards."""
@@ -123,11 +181,24 @@ class Guards:
             raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
         delattr(self.write(obj), name)
 
+    def augattr(self, obj: Any, name: str, op: str, value: Any) -> None:
+        """``obj.name op= value``, through the read and write guards."""
+        target = self.write(obj)  # refused before anything is computed
+        self.setattr(target, name, _inplace(op, self.getattr(obj, name), value))
+
+    def augitem(self, obj: Any, key: Any, op: str, value: Any) -> None:
+        """``obj[key] op= value``, as Python does it (read, operate in place, store), through the write guard."""
+        target = self.write(obj)
+        target[key] = _inplace(op, obj[key], value)
+
     def build_class(self, func: Any, name: str, *bases: Any, **kw: Any) -> type:
         """``__build_class__``: agent classes are recorded so their instances are writable."""
-        if "metaclass" in kw:
-            raise SandboxViolation("metaclasses are not allowed in the sandbox")
-        cls = builtins.__build_class__(func, name, *bases)
+        # The compiler adds metaclass=__metaclass__ (our global, ``type``) to every class and refuses any other.
+        if kw.pop("metaclass", type) is not type:
+            raise SandboxViolation("metaclasses are not allowed in the sandbox; use a plain class or a class decorator")
+        agentclasses.check_bases(name, bases, self._agent_classes)
+        cls = builtins.__build_class__(func, name, *bases, **kw)
+        agentclasses.check_slots(cls)
         self._agent_classes.add(cls)
         return cls
 
@@ -145,11 +216,12 @@ class Guards:
         if level != 0:
             raise ImportError("relative imports are not available in the sandbox")
         if name not in self.facades:
-            allowed = ", ".join(sorted(k for k in self.facades if "." not in k))
+            allowed = ", ".join(sorted(k for k, v in self.facades.items() if "." not in k and isinstance(v, Facade)))
             raise ImportError(f"module {name!r} is not available in the sandbox; available: {allowed}")
-        if fromlist:
-            return self.facades[name]
-        return self.facades[name.split(".")[0]]
+        found = self.facades[name] if fromlist else self.facades[name.split(".")[0]]
+        if isinstance(found, Absent):
+            raise ImportError(found.message)
+        return found
 
     # --- globals -----------------------------------------------------------------------------------
     def builtins(self) -> dict[str, Any]:
@@ -164,6 +236,7 @@ class Guards:
         b.update(
             getattr=self.getattr, hasattr=self.hasattr, setattr=self.setattr, delattr=self.delattr,
             type=_type_one_arg, dir=_safe_dir, __import__=self.import_, __build_class__=self.build_class,
+            vars=self.vars,
         )
         return b
 
@@ -171,7 +244,7 @@ class Guards:
         """Fresh restricted globals for one worker."""
         return {
             "__builtins__": self.builtins(),
-            "__name__": "__sandbox__",
+            "__name__": "__main__",  # as in the original runtime: `if __name__ == "__main__":` blocks run
             "__metaclass__": type,
             "_getattr_": self.getattr,
             "_getitem_": operator.getitem,
@@ -180,6 +253,8 @@ class Guards:
             "_unpack_sequence_": guarded_unpack_sequence,
             "_write_": self.write,
             "_inplacevar_": _inplace,
+            "_augattr_": self.augattr,
+            "_augitem_": self.augitem,
             "_apply_": lambda f, *a, **k: f(*a, **k),
             "_print_": collector_factory,
         }
@@ -187,7 +262,7 @@ class Guards:
 
 def _type_one_arg(obj: Any) -> type:
     """``type(x)``; the three-argument form would let code build classes outside the guards."""
-    return type(obj)
+    return agentclasses.type_of(obj)
 
 
 def _safe_dir(obj: Any = _MISSING) -> list[str]:

@@ -73,7 +73,8 @@ class Sandbox:
             killed and state is lost.
         start_timeout_s: Limit on getting a ready worker (defaults to ``max(10, timeout_s)``); past it ``run``
             raises ``SandboxError``.
-        memory_mb: Address-space cap of the worker.
+        memory_mb: Address-space cap of the agent's code, on top of what the runtime itself maps before the
+            worker forks (numpy, matplotlib and the tools extra: shared pages, mostly never touched).
         cpu_s: CPU-time cap of one worker (defaults to ``max(60, 10 * timeout_s)``).
         max_output_chars: Printed text kept per call; the middle is elided beyond it.
         max_images_per_call: Figures returned per call.

@@ -11,8 +11,10 @@ import json
 import os
 import random
 import socket
+import sys
 import time
 import traceback
+import weakref
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from RestrictedPython import compile_restricted_exec
 
 from pyvision_envs.sandbox import isolation, namespaces, seccomp, wire
 from pyvision_envs.sandbox.guards import Guards
+from pyvision_envs.sandbox.policy import SandboxPolicy
 from pyvision_envs.sandbox.text import ERROR_CHARS, elide
 
 
@@ -131,11 +134,70 @@ class VideoClue:
 
 
 _CURRENT: list[Worker] = []
+# Address space the runtime maps before any worker forks (numpy, matplotlib, the tools extra: about 0.5 GB,
+# mostly shared and never touched); set by the fork server. An episode's memory_mb comes on top of it.
+RUNTIME_MB = 0
 
 
 def show_dispatch(x: Any = None) -> None:
     """``plt.show`` / ``show`` in the facades, built before any worker exists: forward to this process's worker."""
     _CURRENT[0].show(x)
+
+
+def saved_dispatch(fig: Any) -> None:
+    """``plt.savefig(path)`` in the facades: capture the figure as if shown (``Worker.saved``)."""
+    _CURRENT[0].saved(fig)
+
+
+class _Stream:
+    """``sys.stdout`` / ``sys.stderr`` in the sandbox: writes go to the cell's output, as print's do."""
+
+    def write(self, text: Any) -> int:
+        """Append text to the cell's output."""
+        text = str(text)
+        _CURRENT[0].out.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing to flush."""
+
+    def isatty(self) -> bool:
+        """Never a terminal."""
+        return False
+
+
+def format_exc(limit: Any = None, chain: bool = True) -> str:
+    """``traceback.format_exc``: the exception being handled, in the sandbox's own error format."""
+    exc = sys.exc_info()[1]
+    return "NoneType: None\n" if exc is None else _CURRENT[0]._format_error(exc) + "\n"
+
+
+def print_exc(limit: Any = None, file: Any = None, chain: bool = True) -> None:
+    """``traceback.print_exc``: into the cell's output."""
+    _CURRENT[0].out.write(format_exc())
+
+
+def pprint_(obj: Any, *args: Any, **kwargs: Any) -> None:
+    """``pprint.pprint``: into the cell's output (the real one writes to the process's stdout)."""
+    import pprint
+
+    kwargs.pop("stream", None)
+    _CURRENT[0].out.write(pprint.pformat(obj, *args, **kwargs) + "\n")
+
+
+def runtime_modules() -> dict[str, dict[str, Any]]:
+    """Facade contents that need this process's worker: traceback, pprint, a sys without the interpreter."""
+    import platform
+    import pprint
+
+    return {
+        "pprint": {"pprint": pprint_, "pp": pprint_, "pformat": pprint.pformat},
+        "traceback": {"format_exc": format_exc, "print_exc": print_exc},
+        "sys": {"version": sys.version, "version_info": tuple(sys.version_info), "maxsize": sys.maxsize,
+                "float_info": sys.float_info, "byteorder": sys.byteorder, "platform": sys.platform,
+                "getrecursionlimit": sys.getrecursionlimit, "stdout": _Stream(), "stderr": _Stream(),
+                "exit": sys.exit, "argv": [""], "implementation_name": platform.python_implementation()},
+    }
 
 
 def video_reader_stub(*args: Any, **kwargs: Any) -> None:
@@ -157,25 +219,26 @@ class Worker:
         self.over_budget = 0
         self.image_bytes = 0
         self.tag = 0
+        self._saved: weakref.WeakSet[Any] = weakref.WeakSet()
 
     # --- set-up ------------------------------------------------------------------------------------
     def init(self, cfg: dict[str, Any], images: list[Image.Image]) -> None:
         """Apply the episode's limits, bind the images and build the globals."""
-        isolation.apply_limits(cfg["memory_mb"], cfg["cpu_s"])
+        isolation.apply_limits(cfg["memory_mb"] + RUNTIME_MB, cfg["cpu_s"])
         self.seccomp = seccomp.install()
         self.cfg = cfg
         seed = cfg.get("seed")
         random.seed(seed)
         np.random.seed(None if seed is None else seed % (2**32))
         _CURRENT[:] = [self]
-        guards = Guards(self.facades, {"show": self.show})
+        guards = Guards(self.facades, {"show": self.show, "saved": self.saved})
         self.guards = guards
         if cfg.get("restricted", True):
             self.globals = guards.globals(lambda *a: _Printer(self.out))
             plt = self.facades["matplotlib.pyplot"]
             self.globals.update(np=self.facades["numpy"], plt=plt, Image=self.facades["PIL.Image"], show=self.show)
         else:  # defence-in-depth tests only: plain Python inside the confined process
-            self.globals = {"__name__": "__sandbox__", "show": self.show,
+            self.globals = {"__name__": "__main__", "show": self.show,
                             "print": lambda *a, **k: _Printer(self.out)._call_print(*a, **k)}
         for img in images:
             self._bind(img)
@@ -187,9 +250,10 @@ class Worker:
 
         Their copy-on-write faults and lazy set-up then happen here, not in the episode's first call.
         """
-        guards = Guards(self.facades, {"show": self.show})
+        guards = Guards(self.facades, {"show": self.show, "saved": self.saved})
         scratch = guards.globals(lambda *a: _Printer(self.out))
-        exec(compile_restricted_exec("x = [i * 2 for i in range(3)]\nprint(x, len(x))", "<warm>").code, scratch)
+        exec(compile_restricted_exec("x = [i * 2 for i in range(3)]\nprint(x, len(x))", "<warm>",
+                                    policy=SandboxPolicy).code, scratch)
         wire.parse_header(json.dumps({"op": "result", "stdout": self.out.getvalue(), "error": None}).encode())
         self.out = OutputBuffer(8192)
 
@@ -208,10 +272,12 @@ class Worker:
 
         if x is None:
             for num in plt.get_fignums():
-                self._add(_render(plt.figure(num)))
+                if not self._saved_as_is(plt.figure(num)):
+                    self._add(_render(plt.figure(num)))
             plt.close("all")
         elif isinstance(x, Figure):
-            self._add(_render(x))
+            if not self._saved_as_is(x):
+                self._add(_render(x))
             plt.close(x)
         elif isinstance(x, Image.Image):
             self._add(x.convert("RGB"))
@@ -219,6 +285,15 @@ class Worker:
             self._add(_array_to_image(x))
         else:
             raise TypeError(f"show() takes a matplotlib figure, a PIL image or a numpy array, not {type(x).__name__}")
+
+    def saved(self, fig: Any) -> None:
+        """``savefig`` to a path: capture the figure as if shown; it stays open (the program may go on drawing)."""
+        self._add(_render(fig))
+        self._saved.add(fig)
+
+    def _saved_as_is(self, fig: Any) -> bool:
+        # A figure saved and not changed since (drawing marks it stale) was already captured: savefig, then show.
+        return fig in self._saved and not fig.stale
 
     def _add(self, img: Image.Image) -> None:
         if len(self.new_images) >= self.cfg["max_images_per_call"]:
@@ -252,7 +327,7 @@ class Worker:
         self.sources[filename] = code
         error = None
         if self.cfg.get("restricted", True):
-            compiled = compile_restricted_exec(code, filename)
+            compiled = compile_restricted_exec(code, filename, policy=SandboxPolicy)
             if compiled.errors:
                 error = "SyntaxError: " + "\n".join(compiled.errors)
             code_obj = compiled.code

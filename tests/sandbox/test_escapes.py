@@ -34,7 +34,37 @@ ATTEMPTS = {
     "format_unbound": "print(str.format('{0.__class__}', 1))",
     "format_map_attr": "print('{x.__class__}'.format_map({'x': 1}))",
     "format_nested_spec": "print('{0:{1.__class__}}'.format(1, 2))",
-    "fstring_dunder": "x = 1\nprint(f'{x.__class__}')",
+    "fstring_dunder": "x = 1\nprint(f'{x.__class__.__base__}')",
+    # class machinery (issue 10: classes, harmless dunders and super() are allowed; nothing past them)
+    "metaclass_through_kwargs": "def m(*a, **k): return 1\nclass A(**{'metaclass': m}): pass\nprint('ESCAPED', A)",
+    "class_base_walk": "class A: pass\nprint(A.__class__.__base__.__subclasses__())",
+    "class_subclasses_getattr": "class A: pass\nprint(getattr(A, '__subcl' + 'asses__')())",
+    "class_mro_getattr": "class A: pass\nprint(getattr(A(), '__class__').mro())",
+    "method_globals": "class A:\n    def f(self): pass\nprint(A().f.__func__.__globals__)",
+    "method_globals_getattr": "class A:\n    def f(self): pass\nprint(getattr(getattr(A().f, '__fu' + 'nc__'), '__glo' + 'bals__'))",
+    "class_builtins": "class A:\n    def f(self):\n        return __builtins__\nprint(A().f())",
+    "init_globals": "class A:\n    def __init__(self): pass\nprint(A.__init__.__globals__)",
+    "super_init_library_object": "s = super(type(image_clue_0), image_clue_0)\ns.__init__()\nprint(image_clue_0.fp)",
+    "unbound_init_library_object": "class D(dict): pass\nD.__init__(plt.rcParams, {'lines.linewidth': 9})",
+    "library_base_class": "class I(type(image_clue_0)): pass\ni = I()\ni.fp = 1\nprint('ESCAPED')",
+    "type_of_type_three_args": "T = type(type(1))\nX = T('X', (), {'a': 1})\nprint('ESCAPED', X)",
+    "class_of_class_three_args": "class A: pass\nT = A.__class__\nprint('ESCAPED', T('X', (), {}))",
+    "array_interface_property": (
+        "class A:\n    @property\n    def __array_interface__(self):\n"
+        "        return {'shape': (8,), 'typestr': '|u1', 'data': (id(self), False), 'version': 3}\n"
+        "print('ESCAPED', np.asarray(A()))"),
+    "array_interface_via_class_dict": (
+        "class A: pass\nA.__dict__['__array_interface__'] = {'shape': (8,), 'typestr': '|u1', "
+        "'data': (id(A), False), 'version': 3}\nx = np.asarray(A())\nassert x.dtype != object, 'not escaped'\nprint('ESCAPED', x)"),
+    "array_interface_setattr": "class A: pass\nsetattr(A, '__array_interface__', {})",
+    "array_interface_via_instance_dict": (
+        "class A: pass\na = A()\na.__dict__['__array_interface__'] = {'shape': (8,), 'typestr': '|u1', "
+        "'data': (id(a), False), 'version': 3}\nprint('ESCAPED', np.asarray(a))"),
+    "instance_dict_type_without_owner": "class A: pass\nd = type(A().__dict__)({'fp': 1})\nd['fp'] = 2\nprint('ESCAPED')",
+    "slots_dunder": "class A:\n    __slots__ = ('__array_interface__',)\nprint('ESCAPED')",
+    "dunder_getattribute_def": "class A:\n    def __getattribute__(self, n):\n        return n\nprint('ESCAPED')",
+    "instance_dict_of_library_object": "print(plt.rcParams.__dict__)",
+    "match_class_blocked_attr": "match image_clue_0:\n    case object(fp=f):\n        print('ESCAPED', f)",
     # frames via generators, tracebacks, coroutines
     "generator_frame": "def g():\n    yield 1\nx = g()\nprint(x.gi_frame.f_globals)",
     "generator_frame_getattr": "def g():\n    yield 1\nprint(getattr(getattr(g(), 'gi_' + 'frame'), 'f_back'))",
@@ -93,6 +123,77 @@ ATTEMPTS = {
     "plt_imsave": "plt.imsave('{marker}', np.zeros((2, 2)))",
     "axesimage_write_png": "im = plt.imshow(np.zeros((2, 2)))\nim.write_png('{marker}')",
     "decord_open": "import decord\ndecord.VideoReader('{file}')",
+    # the tools extra and the everyday modules of issue 10: files, processes, names and format strings
+    "cv2_imread": "import cv2\nprint(cv2.imread('{file}'))",
+    "cv2_imwrite": "import cv2\ncv2.imwrite('{marker}', np.zeros((2, 2), np.uint8))",
+    "cv2_imwrite_getattr": "import cv2\ngetattr(cv2, 'imw' + 'rite')('{marker}', np.zeros((2, 2), np.uint8))",
+    "cv2_videocapture": "import cv2\nprint(cv2.VideoCapture('{file}').read())",
+    "cv2_videowriter": "import cv2\ncv2.VideoWriter('{marker}', 0, 1.0, (2, 2))",
+    "cv2_filestorage": "import cv2\ncv2.FileStorage('{marker}', 1)",
+    "cv2_cascade": "import cv2\ncv2.CascadeClassifier('{file}')",
+    "cv2_dnn": "import cv2\ncv2.dnn.readNet('{file}')",
+    "cv2_algorithm_save": "import cv2\ncv2.createCLAHE().save('{marker}')",
+    "cv2_feature_write": "import cv2\ncv2.ORB_create().write('{marker}')",
+    "cv2_feature_read": "import cv2\ncv2.ORB_create().read('{file}')",
+    "cv2_matcher_write_getattr": "import cv2\ngetattr(cv2.BFMatcher(), 'wr' + 'ite')('{marker}')",
+    "flann_saved_index": (
+        "import cv2\nm = cv2.FlannBasedMatcher(dict(algorithm=254, filename='{file}'), {})\nm.train()"),
+    "sklearn_memory_cache_dir": (
+        "from sklearn.cluster import AgglomerativeClustering\n"
+        "AgglomerativeClustering(2, memory='{marker}').fit(np.random.rand(6, 2))"),
+    "pil_open_eps_ghostscript": (
+        "import io\nfrom PIL import Image\nim = Image.open(io.BytesIO(b'%!PS-Adobe-3.0 EPSF-3.0\\n%%BoundingBox: 0 0 "
+        "8 8\\n0 0 moveto 8 8 lineto stroke\\n'))\nprint('ESCAPED', im.size)"),
+    "qhull_output_file": "from scipy.spatial import ConvexHull\nConvexHull(np.random.rand(10, 2), qhull_options='TO {marker}')",
+    "qhull_output_file_positional": (
+        "from scipy.spatial import Delaunay\nDelaunay(np.random.rand(10, 2), False, False, 'TO {marker}')"),
+    "scipy_io": "from scipy import io\nprint(io.loadmat('{file}'))",
+    "scipy_blas_by_name": "from scipy import linalg\nprint(linalg.get_blas_funcs('gemm'))",
+    "skimage_io": "from skimage import io\nprint(io.imread('{file}'))",
+    "skimage_io_attribute": "import skimage\nprint(skimage.io.imread('{file}'))",
+    "skimage_data": "from skimage import data\nprint(data.camera())",
+    "sklearn_datasets": "from sklearn.datasets import load_files\nprint(load_files('{file}'))",
+    "io_open": "import io\nprint(io.FileIO('{file}').read())",
+    "os_path_exists": "import os\nprint(os.path.exists('{file}'))",
+    "os_environ": "import os\nprint(os.environ['PYVISION_CANARY'])",
+    "os_path_module_walk": "import os.path\nprint(os.path.genericpath)",
+    "pil_image_open_path": "from PIL import Image\nprint(Image.open('{file}').tobytes())",
+    "pil_reopened_image_class": (
+        "import io\nfrom PIL import Image\nb = io.BytesIO()\nimage_clue_0.save(b, 'PNG')\n"
+        "im = Image.open(b)\nprint(type(im)('{file}'))"),
+    "pil_truetype_path": "from PIL import ImageFont\nprint(ImageFont.truetype('{file}', 10))",
+    "pil_truetype_traversal": "from PIL import ImageFont\nprint(ImageFont.truetype('../../../..{file}', 10))",
+    "pil_font_variant": "from PIL import ImageFont\nprint(ImageFont.load_default(12).font_variant(font='{file}'))",
+    "pil_font_path": "from PIL import ImageFont\nprint(ImageFont.truetype('DejaVuSans.ttf', 10).path)",
+    "string_formatter": "import string\nprint(string.Formatter().format('{0.__class__.__mro__}', 1))",
+    "operator_attrgetter": "import operator\nprint(operator.attrgetter('__class__.__mro__')(1))",
+    "operator_methodcaller": "import operator\noperator.methodcaller('save', '{marker}')(image_clue_0)",
+    "operator_setitem_facade": "import operator\noperator.setitem(np.__dict__, 'pi', 3)",
+    "typing_get_type_hints": (
+        "import typing\ndef f(x: \"__import__('os').system('touch {marker}')\"): pass\ntyping.get_type_hints(f)"),
+    "typing_get_origin_type": "import typing\nT = typing.get_origin(typing.Type[int])\nprint('ESCAPED', T('X', (), {}))",
+    "dataclasses_make_dataclass": (
+        "import dataclasses\ndataclasses.make_dataclass('X', [], namespace={'__array_interface__': {}})"),
+    "enum_functional_dunder": (
+        "import enum\nE = enum.Enum('E', {'__array_interface__': {'shape': (8,), 'typestr': '|u1', "
+        "'data': (id(enum), False), 'version': 3}})\nprint('ESCAPED', np.asarray(E))"),
+    "enum_library_mixin": "import enum\nE = enum.Enum('E', 'A B', type=type(image_clue_0))\nprint('ESCAPED', E.A)",
+    "enum_metaclass": "import enum\nprint(enum.EnumType('X', (), {}))",
+    "warnings_showwarning_poison": "import warnings\nwarnings.showwarning = print",
+    "functools_wraps_updated": (
+        "import functools, statistics\n@functools.wraps(statistics.mean, updated=('__globals__',))\n"
+        "def f(): pass\nprint('ESCAPED')"),
+    "absent_module_by_dotted_name": "import scipy.io.matlab",
+    "sys_interpreter_state": "import sys\nprint(sys.modules['os'])",
+    "sys_recursion_limit": "import sys\nsys.setrecursionlimit(10 ** 9)",
+    "sys_stdout_type_file": "import sys\nprint(type(sys.stdout)('{file}').read())",
+    "traceback_frames": "import traceback\nprint(traceback.walk_stack(None))",
+    "hashlib_file_digest": "import hashlib\nprint(hashlib.file_digest(open('{file}', 'rb'), 'md5'))",
+    "vars_of_library_object": "print(vars(plt.rcParams))",
+    "vars_of_facade": "print(vars(np))",
+    # saving to a path captures the figure or image (CAPTURED): no file, whatever route reaches it
+    "fig_savefig_getattr": "fig = plt.figure()\ngetattr(fig, 'save' + 'fig')('{marker}')",
+    "pil_save_keyword_path": "image_clue_0.save(fp='{marker}', format='PNG')",
     # poisoning shared objects
     "poison_np_attribute": "np.pi = 3",
     "poison_facade_setattr": "setattr(np.linalg, 'norm', print)",
@@ -135,6 +236,10 @@ ATTEMPTS = {
 }
 
 
+# Saving to a path is not refused: the figure or image is captured as if shown, and no file is written.
+CAPTURED = {"plt_savefig", "fig_savefig", "pil_save", "fig_savefig_getattr", "pil_save_keyword_path"}
+
+
 def _fill(code, canary):
     return code.replace(F, str(canary["file"])).replace(M, str(canary["marker"]))
 
@@ -149,7 +254,9 @@ def test_escape_attempt_is_refused(name, restricted, open_canary, image, monkeyp
     monkeypatch.setenv("PYVISION_CANARY", SECRET)
     with Sandbox(images=[image], timeout_s=5, restricted=restricted) as sb:
         r = sb.run(_fill(ATTEMPTS[name], open_canary))
-        if restricted:  # layer 1 refuses on its own
+        if restricted and name in CAPTURED:
+            assert r.error is None and len(r.images) == 1, r.error
+        elif restricted:  # layer 1 refuses on its own
             assert r.error is not None, f"{name} ran without error: {r.stdout!r}"
             assert "ESCAPED" not in r.stdout and "subclasses" not in r.stdout and "<module" not in r.stdout, r.stdout
         assert SECRET not in r.stdout and SECRET not in (r.error or "")
