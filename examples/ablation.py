@@ -6,6 +6,7 @@ Command (from the repository root)::
     .venv/bin/python examples/ablation.py --quick               # a minimal grid (seconds per run; for tests)
     .venv/bin/python examples/ablation.py --preset smollm2-135m modes=ofr   # real weights, the tool-reward pair
     # any key of examples/configs/ablation.yaml can be overridden: seeds=5 grpo.steps=12 eval.episodes=128
+    # --resume reuses the SFT start and finished runs in --out: extend a grid (seeds=5) or finish a broken one
 
 What it does (``examples/configs/ablation.yaml`` sets every number):
 
@@ -153,24 +154,62 @@ def grpo_run(cfg: Any, abl: Ablation, label: str) -> dict[str, EvalCounts]:
     return counts
 
 
-def run(abl: Ablation, out: Path) -> dict[str, Any]:
-    """Record, SFT, the start evaluation, every GRPO run, then the table and curves; returns the report."""
+def _reuse(path: Path, spec: Any, resume: bool, what: str) -> dict[str, EvalCounts] | None:
+    """The counts a finished phase saved at ``path`` (with ``--resume``); its settings must equal ``spec``."""
+    if not (resume and path.is_file()):
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if saved["spec"] != json.loads(json.dumps(spec, default=str)):
+        raise ConfigError(f"--resume: {path} was written with other settings for {what}; use another --out or "
+                          "drop --resume")
+    return {k: EvalCounts(**v) for k, v in saved["counts"].items()}
+
+
+def _keep(path: Path, spec: Any, counts: dict[str, EvalCounts]) -> None:
+    path.write_text(json.dumps({"spec": spec, "counts": {k: dataclasses.asdict(c) for k, c in counts.items()}},
+                               default=str), encoding="utf-8")
+
+
+def sft_start(abl: Ablation, sft_cfg: Any, out: Path, resume: bool) -> tuple[EvalCounts, dict[str, Any]]:
+    """Record, SFT and evaluate the start policy, or (``resume``) reuse what an earlier call saved."""
+    from agents.presets import load_preset
     from trainers.sft import SFTTrainer
 
+    spec = {k: dataclasses.asdict(abl)[k] for k in ("preset", "env_id", "env_kwargs", "seed", "max_turns",
+                                                    "rollout", "record", "eval", "sft")}
+    saved = _reuse(out / "start.json", spec, resume, "the SFT start")
+    if saved is not None:
+        return saved["start"], {"reused": str(out / "start.json")}
+    data = record_cold_start(abl, out)
+    sft = SFTTrainer(sft_cfg)
+    sft.train()
+    start = EvalCounts.of(evaluate(load_preset(str(out / "sft" / "final")), abl, "SFT start")[1])
+    _keep(out / "start.json", spec, {"start": start})
+    return start, data
+
+
+def run(abl: Ablation, out: Path, resume: bool = False) -> dict[str, Any]:
+    """Record, SFT, the start evaluation, every GRPO run, then the table and curves; returns the report.
+
+    With ``resume``, the SFT start and every run that finished in ``out`` earlier (with the same settings) are
+    reused, so an interrupted or extended grid (more seeds, another mode) only runs what is missing.
+    """
     t_start = time.perf_counter()
     sft_cfg, runs = build_configs(abl, out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "ablation.yaml").write_text(yaml.safe_dump(dataclasses.asdict(abl), sort_keys=False), encoding="utf-8")
-    data = record_cold_start(abl, out)
-    sft = SFTTrainer(sft_cfg)
-    sft.train()
-    start = EvalCounts.of(evaluate(sft.bundle, abl, "SFT start")[1])
+    start, data = sft_start(abl, sft_cfg, out, resume)
     print(f"[sft] start accuracy {start.accuracy:.3f} ({time.perf_counter() - t_start:.0f} s)", flush=True)
     results: dict[str, dict[int, dict[str, EvalCounts]]] = {}
     metrics: dict[str, dict[int, Path]] = {}
     for (name, seed), cfg in runs.items():
         t0 = time.perf_counter()
-        counts = grpo_run(cfg, abl, f"{name} seed {seed}")
+        done = Path(cfg.output_dir) / "ablation_counts.json"
+        spec = dataclasses.asdict(cfg)
+        counts = _reuse(done, spec, resume, f"{name} seed {seed}")
+        if counts is None:
+            counts = grpo_run(cfg, abl, f"{name} seed {seed}")
+            _keep(done, spec, counts)
         results.setdefault(name, {})[seed] = {"start": start, **counts}
         metrics.setdefault(name, {})[seed] = Path(cfg.output_dir) / "metrics.jsonl"
         print(f"[{name} seed {seed}] end accuracy {counts['end'].accuracy:.3f}, tool calls/episode "
@@ -199,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", help="policy preset to start from (tiny, smollm2-135m); overrides the config")
     p.add_argument("--quick", action="store_true", help="merge the config's quick: entry (a minimal grid)")
     p.add_argument("--out", help="output folder (default: the config's output_dir)")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the SFT start and the finished runs in the output folder (same settings only)")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="e.g. seeds=5 modes=ofr,none grpo.steps=12")
     args = p.parse_args(argv)
     try:
@@ -208,7 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    run(abl, out)
+    try:
+        run(abl, out, resume=args.resume)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "ablation.py"
 
 
+def read_csv(path):
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def load_module():
     spec = importlib.util.spec_from_file_location("ablation", SCRIPT)
     module = importlib.util.module_from_spec(spec)
@@ -61,7 +66,7 @@ def test_quick_grid_runs_end_to_end(tmp_path):
     run = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(out)], capture_output=True, text=True,
                          timeout=600, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr[-3000:]
-    rows = list(csv.DictReader((out / "ablation.csv").open()))
+    rows = read_csv(out / "ablation.csv")
     assert [(r["variant"], r["phase"]) for r in rows] == [(v, p) for v in ("tool-on/ofr", "tool-off/ofr")
                                                           for p in ("start", "mid", "end")]
     assert all(int(r["episodes"]) == 4 and 0 <= float(r["ci_low"]) <= float(r["ci_high"]) <= 1 for r in rows)
@@ -70,3 +75,13 @@ def test_quick_grid_runs_end_to_end(tmp_path):
         run_dir = out / "runs" / name / "seed0"
         first = json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[0])
         assert "tools/calls_per_episode" in first and (run_dir / "plots" / "tool_use.png").exists()
+    # --resume reuses the SFT start and the finished runs: nothing trains again, the table is the same
+    again = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--resume", "--out", str(out)],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert again.returncode == 0 and "seed 0 end" not in again.stderr and "record" not in again.stderr, again.stderr[-2000:]
+    assert read_csv(out / "ablation.csv") == rows
+    changed = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--resume", "--out", str(out), "grpo.lr=1e-3"],
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert changed.returncode == 2 and "written with other settings for tool-on/ofr seed 0" in changed.stderr
