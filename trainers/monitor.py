@@ -89,8 +89,8 @@ class CollapseDetector:
         metrics[WARNING_KEY] = 1.0
         return metrics, (f"interaction collapse at step {step}: tool calls per episode averaged {level:.2f} over "
                          f"the last {s.window} steps, {drop:.0%} below the run's peak of {self.peak:.2f} (more "
-                         f"than monitor.drop={s.drop:g}). Without the tool reward the policy may be learning to "
-                         "answer without looking; see plots/tool_use.png.")
+                         f"than monitor.drop={s.drop:g}). The policy answers without looking more often (the paper "
+                         "sees this without the tool reward); see plots/tool_use.png.")
 
     def replay(self, steps_values: Iterable[tuple[int, float]]) -> None:
         """Rebuild the state from logged steps (on resume), without warning again."""
