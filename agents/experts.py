@@ -3,8 +3,9 @@
 Turn 1: code (built by :func:`agents.solvers.solver_code` from ``info["family"]`` and ``info["task_public"]``,
 never from the answer) that reads the pixels of ``image_clue_0`` or samples frames of ``video_clue_0`` in the
 sandbox, shows what it looked at, and prints ``ANSWER: <x>``. Turn 2: the answer read back from the
-interpreter's text result. When the code failed, or the family has no solver (real data), it falls back to the
-guesser's blind guess. Registered as ``expert`` (and as ``video-expert``, the name older command lines use).
+interpreter's text result. When the tool failed to run the call (``tool_failure_rate``), it runs the code again
+(``retries`` times; the episode needs the turns). When the code failed, or the family has no solver (real data),
+it falls back to the guesser's blind guess. Registered as ``expert`` (and as ``video-expert``, the name older command lines use).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from agents.base import register_agent
 from agents.guesser import blind_guess
 from agents.solvers import FRAME_BUDGET, solver_code
+from pyvision_envs.core import TOOL_FAILURE
 from pyvision_envs.protocol import answer_turn, code_turn
 from pyvision_envs.types import Observation
 
@@ -46,9 +48,12 @@ class ExpertAgent:
             many of the video frames it looked at, side by side in one figure (0: none).
         budget: Largest share of a video's frames its code decodes.
         seed: Seed for the blind fallback guess.
+        retries: Times to run the code again after the tool failed to run it (each costs a turn).
     """
 
-    def __init__(self, show_frames: int = 1, budget: float = FRAME_BUDGET, seed: int = 0) -> None:
+    def __init__(self, show_frames: int = 1, budget: float = FRAME_BUDGET, seed: int = 0, retries: int = 1) -> None:
+        self.retries = int(retries)
+        self.retries_left = self.retries
         self.show_frames = int(show_frames)
         self.budget = float(budget)
         self.rng = random.Random(seed)
@@ -63,6 +68,7 @@ class ExpertAgent:
         self.public = info.get("task_public") or {}
         self.question = observation.text
         self.turn = 0
+        self.retries_left = self.retries
 
     def _code(self) -> str | None:
         """Solver code for this episode's family (None: no solver, guess blind)."""
@@ -83,6 +89,10 @@ class ExpertAgent:
             found = self._read(observation.text)
             if found is not None:
                 return answer_turn(found)
+            code = self._code() if f"{TOOL_FAILURE}:" in (observation.text or "") and self.retries_left else None
+            if code is not None:
+                self.retries_left -= 1
+                return code_turn(code)
         return answer_turn(blind_guess(self.public, self.question, self.rng))
 
 

@@ -1,7 +1,8 @@
 """The no-tool guesser: answers at once, without looking, with a seeded blind guess.
 
-It is the chance baseline of every task family: a letter drawn uniformly from the options, or the
-family's most likely number (``public["blind_guess"]``) for numeric questions. Registered as ``guesser``.
+It is the chance baseline of every task family: the family's most likely answer (``public["blind_guess"]``: a
+number, or the usual shape of ``visual_search_mix``) where it has one, else a letter drawn uniformly from the
+options. Registered as ``guesser``.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ def blind_guess(public: Mapping[str, Any], question: str, rng: random.Random) ->
         rng: Source of randomness for letter choices.
 
     Returns:
-        An option letter drawn uniformly, ``public["blind_guess"]``, or ``"0"`` as a last resort.
+        ``public["blind_guess"]`` when the family has a most likely answer, else an option letter drawn
+        uniformly, or ``"0"`` as a last resort.
     """
+    if "blind_guess" in public:  # the family's most likely answer beats a uniform pick among the options
+        return str(public["blind_guess"])
     choices = public.get("choices")
     if choices:
         return LETTERS[rng.randrange(len(choices))]
-    if "blind_guess" in public:
-        return str(public["blind_guess"])
     letters = sorted(set(_OPTION_LINE.findall(question or "")))
     if letters:
         return rng.choice(letters)

@@ -2,7 +2,7 @@
 
 The repository's ``expert`` writes general pixel-level programs: a 60-line prelude of helpers plus family code,
 about 1,000 tokens per code turn. A tiny policy cannot learn to write that within the main job's minutes on two
-CPU cores. This expert solves the **visual search** family (``PyVision/VisualSearch-*``) with one of two short
+CPU cores. This expert solves the **visual search** families (``PyVision/VisualSearch-*``, ``PyVision/VisualSearchMix-*``) with one of two short
 programs (about 180 and 210 tokens) that share their first lines:
 
 1. find the target: the only object drawn in one of the ten key colours the family uses (``tasks/draw.py``);
@@ -61,11 +61,11 @@ class ShortExpert(ExpertAgent):
         seed: Seed of the blind fallback guess.
     """
 
-    def __init__(self, seed: int = 0) -> None:
-        super().__init__(show_frames=0, seed=seed)
+    def __init__(self, seed: int = 0, retries: int = 1) -> None:
+        super().__init__(show_frames=0, seed=seed, retries=retries)
 
     def _code(self) -> str | None:
-        return program(self.public) if self.family == "visual_search" else None
+        return program(self.public) if self.family in ("visual_search", "visual_search_mix") else None
 
     def _read(self, text: str) -> str | None:
         found = _RESULT.findall(text or "")

@@ -72,6 +72,8 @@ def _video(name: str, stem: str, generator: str, solver: str, description: str) 
 FAMILIES: tuple[Family, ...] = (
     _image("visual_search", "VisualSearch", "visual_search:VisualSearch",
            "find a small target in a large cluttered canvas (crop and zoom)"),
+    _image("visual_search_mix", "VisualSearchMix", "visual_search:VisualSearchMix",
+           "visual search whose target is usually a circle: shapes can be guessed, quadrants need looking"),
     _image("counting", "Counting", "counting:Counting", "count objects of one colour and shape among distractors"),
     _image("chart", "Chart", "chart:Chart", "read a value, a difference or an extremum from a bar or line chart"),
     _image("measurement", "Measurement", "measurement:Measurement", "compare lengths, angles or distances"),

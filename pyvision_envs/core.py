@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ from pyvision_envs.visual_tokens import (
 )
 
 _CHOICES = {"on_tool_error": ("feed", "end"), "on_malformed": ("feed", "end"), "on_judge_error": ("raise", "zero")}
+TOOL_FAILURE = "ToolFailure"
+"""First word of the error of a tool call failed by ``tool_failure_rate`` (agents may retry on it)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ class EnvConfig:
     """When the judge fails (:class:`~pyvision_envs.rewards.JudgeError`): ``"raise"`` it from ``step``, with the
     episode unchanged so the same step can be retried; ``"zero"``: score the answer 0 and say so in
     ``info["judge_error"]``."""
+    tool_failure_rate: float = 0.0
+    """Share of tool calls that fail without running (a flaky tool), drawn per call from the episode's seed, so a
+    seeded episode fails the same calls again. The failure is fed back as an error and counts as a tool error."""
     timeout_s: float = 10.0
     """Wall-clock limit of one code execution."""
     memory_mb: int = 2048
@@ -124,6 +130,8 @@ class EnvConfig:
                 raise ValueError(f"{name} must be positive, got {value!r}")
         if self.max_context_tokens is not None and self.max_context_tokens <= 0:
             raise ValueError(f"max_context_tokens must be positive or None, got {self.max_context_tokens!r}")
+        if not 0 <= self.tool_failure_rate < 1:
+            raise ValueError(f"tool_failure_rate must be in [0, 1) (a share of tool calls), got {self.tool_failure_rate!r}")
         if self.tool_coef < 0 or self.format_penalty < 0 or (self.tool_cap is not None and self.tool_cap < 0):
             raise ValueError("tool_coef, tool_cap and format_penalty must be >= 0 (the penalty is subtracted); "
                              f"got {self.tool_coef}, {self.tool_cap}, {self.format_penalty}")
@@ -183,6 +191,8 @@ class Episode:
     lost_state: bool = False
     judge_error: str | None = None
     """Why the judge could not grade the answer (``on_judge_error="zero"`` scored it 0)."""
+    tool_rng: random.Random | None = None
+    """Draws which tool calls fail (``tool_failure_rate``); seeded from ``code_seed``."""
 
 
 def render_transcript(ep: Episode) -> str:
@@ -281,7 +291,8 @@ class PyVisionEnv(gym.Env[Observation, str]):
                              "too large images, or too long a question); raise max_images or shorten the task")
         # Seeds `random` / `numpy.random` inside the sandbox, so that a seeded episode replays exactly.
         code_seed = int(self.np_random.integers(2**31 - 1))
-        self._episode = ep = Episode(task=task, n_bound=len(task.images), code_seed=code_seed)
+        self._episode = ep = Episode(task=task, n_bound=len(task.images), code_seed=code_seed,
+                                     tool_rng=random.Random(f"tool-failure:{code_seed}"))
         self._add_message(ep, "user", prompt)
         return prompt, self._info(ep, at_reset=True)
 
@@ -353,6 +364,10 @@ class PyVisionEnv(gym.Env[Observation, str]):
         return obs, end
 
     def _run(self, ep: Episode, code: str) -> ExecutionResult:
+        rate = self.config.tool_failure_rate
+        if rate and ep.tool_rng is not None and ep.tool_rng.random() < rate:
+            return ExecutionResult(error=f"{TOOL_FAILURE}: the tool did not run this call (it fails at random, "
+                                         f"{rate:.0%} of calls); nothing changed. Run the code again.")
         if self._sandbox is None:
             from pyvision_envs.sandbox import Sandbox  # lazy: keeps `import pyvision_envs` light
 

@@ -395,3 +395,25 @@ def test_on_judge_error_zero_scores_the_answer_0_and_says_why(make_env):
     assert "failed after 2 attempt(s)" in info["judge_error"] and "HTTP 500" in info["judge_error"]
     with pytest.raises(ValueError, match="on_judge_error='skip': use one of \\('raise', 'zero'\\)"):
         make_env(on_judge_error="skip")
+def play_calls(env, seed, calls=4):
+    """Reset with ``seed`` and make ``calls`` tool calls; the per-call outcome (True: it ran) and the last info."""
+    env.reset(seed=seed)
+    ran = []
+    for _ in range(calls):
+        obs, _, _, _, info = env.step(code("print('ok')"))
+        ran.append("ToolFailure:" not in obs.text)
+        assert ran[-1] == ("\nok\n" in obs.text)  # a failed call did not run the code
+    return ran, info
+
+
+def test_tool_failure_rate_fails_calls_deterministically_by_seed(make_env):
+    env = make_env(tool_failure_rate=0.5, max_turns=6)
+    runs = {seed: play_calls(env, seed) for seed in range(6)}
+    outcomes = [ok for ran, _ in runs.values() for ok in ran]
+    assert 0 < sum(outcomes) < len(outcomes)  # 24 draws at 50%: some of each
+    for ran, info in runs.values():
+        assert info["tool_calls"] == sum(ran) and info["tool_errors"] == len(ran) - sum(ran)
+    assert [play_calls(env, seed)[0] for seed in range(6)] == [ran for ran, _ in runs.values()]  # replays
+    assert play_calls(make_env(max_turns=6), 0)[0] == [True] * 4  # off by default
+    with pytest.raises(ValueError, match="tool_failure_rate must be in"):
+        make_env(tool_failure_rate=1.0)

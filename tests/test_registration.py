@@ -75,5 +75,7 @@ def test_make_errors_are_actionable():
 def test_ids_keep_their_listing_order():
     ids = env_ids()
     assert ids[:3] == ["PyVision/VisualSearch-v0", "PyVision/VisualSearch-Easy-v0", "PyVision/VisualSearch-Hard-v0"]
-    assert ids.index("PyVision/ImageQA-v0") == 18 and ids[19] == "PyVision/VideoTiming-v0"
+    assert ids[3:6] == ["PyVision/VisualSearchMix-v0", "PyVision/VisualSearchMix-Easy-v0",
+                        "PyVision/VisualSearchMix-Hard-v0"]
+    assert ids.index("PyVision/ImageQA-v0") == 21 and ids[22] == "PyVision/VideoTiming-v0"
     assert ids[-1] == "PyVision/VideoQA-v0" and len(ids) == 3 * len(catalog.FAMILIES) + 2

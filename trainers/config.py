@@ -3,7 +3,8 @@
 Every field is documented once, in the attribute docstring under it (``field_docs`` reads them back for ``--help``,
 with nested sections dotted: ``batch.max_rounds``). Values are checked where they are declared: ``GRPOConfig``
 holds ``batch: OFRSettings`` (oversample-filter-rank), ``rollout: RolloutSettings`` (generation) and
-``loss: LossSettings`` (the clipped objective), each validated once by its own class; a bad value raises
+``loss: LossSettings`` (the clipped objective) and ``monitor: MonitorSettings`` (the interaction-collapse
+warning), each validated once by its own class; a bad value raises
 ``ConfigError`` naming the field and saying what to change. ``load_config("run.yaml", ["lr=1e-5",
 "batch.max_rounds=3", "env_kwargs.difficulty=3"])`` applies the overrides with the one override parser
 (``trainers.settings.apply_override``): a dotted key reaches into a section or a mapping field, an unknown key gets
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 
 from trainers.grpo.loss import LossSettings
 from trainers.grpo.ofr import OFRSettings
+from trainers.monitor import MonitorSettings
 from trainers.rollout import RolloutSettings
 from trainers.schedules import LR_SCHEDULES
 from trainers.settings import ConfigError, Settings, apply_override, build, field_docs
@@ -114,6 +116,8 @@ class GRPOConfig(RunConfig):
     """How rollouts are generated: per-turn and per-trajectory token limits, temperature (``rollout.*``)."""
     loss: LossSettings = field(default_factory=LossSettings)
     """The clipped policy objective: clip ranges, dual clip, aggregation, KL weight (``loss.*``)."""
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    """The interaction-collapse warning: window and drop fraction of tool calls per episode (``monitor.*``)."""
     epochs: int = 1
     """Passes over each batch (PPO epochs); 1 in the paper, so the update is on-policy."""
     mini_batches: int = 1

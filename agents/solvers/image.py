@@ -112,6 +112,9 @@ def visual_search(image, choices, target_color, question_type, show_frames=1):
     return "ABCDEFGH"[choices.index(label)]
 
 
+visual_search_mix = visual_search  # the same search; only the prior over the target's shape differs
+
+
 def counting(image, target_color, target_shape):
     """Blobs of the exact colour, classified by shape; the count of the asked shape."""
     blobs = components(find(pixels(image), target_color))

@@ -6,6 +6,12 @@ colours a few steps from the target's are scattered too, so an eyeball colour ma
 
 ``public``: ``question_type`` ("shape" or "position"), ``target_color`` (RGB list), ``target_color_name``,
 ``target_shape`` (position questions only: the question names it), ``choices`` (option texts).
+
+:class:`VisualSearchMix` is the task mix of the tool-use ablations (``examples/ablation.py``): the same tasks,
+except that the target is usually (``usual_share`` = 85%) a circle. Quadrant questions still need looking (a guess
+is right one time in four), while on shape questions the prior alone is right about 89% of the time
+(``public["blind_guess"]`` = ``"circle"``, the family's most likely answer, not this task's). Under a plain
+accuracy reward, looking then pays on half the tasks only, so tool use has a reason to decay.
 """
 
 from __future__ import annotations
@@ -32,11 +38,16 @@ class VisualSearch(TaskFamily):
     """Find a small uniquely coloured target in clutter and report its shape or quadrant."""
 
     name: ClassVar[str] = "visual_search"
+    usual_shape: ClassVar[str | None] = None
+    """A shape the target takes more often than the others (None: all four equally often)."""
+    usual_share: ClassVar[float] = 0.0
+    """How often the target is forced to ``usual_shape`` (otherwise it is drawn uniformly, so it may still be)."""
 
     @property
     def chance_accuracy(self) -> float:
-        """Both question types have four options with a uniformly distributed answer."""
-        return 0.25
+        """Four options each; shape questions are guessed from the prior when there is one (half the questions)."""
+        shape = self.usual_share + (1 - self.usual_share) / 4
+        return 0.5 * 0.25 + 0.5 * shape if self.usual_shape else 0.25
 
     def generate(self, seed: int) -> Task:
         """Return the task for ``seed``."""
@@ -45,6 +56,8 @@ class VisualSearch(TaskFamily):
         color_name = d.pick(rng, list(d.COLORS))
         color = d.COLORS[color_name]
         shape = d.pick(rng, d.SHAPES)
+        if self.usual_shape and rng.random() < self.usual_share:
+            shape = self.usual_shape
         qtype = "shape" if rng.random() < 0.5 else "position"
         quadrant = int(rng.integers(4))
         size = int(rng.integers(target_sizes[0], target_sizes[1] + 1))
@@ -68,6 +81,8 @@ class VisualSearch(TaskFamily):
             answer = d.LETTERS[options.index(shape)]
             stem = (f"Somewhere in this {w}x{h} image there is one small object coloured exactly "
                     f"{d.color_phrase(color_name)}. What is its shape?")
+            if self.usual_shape:
+                public["blind_guess"] = self.usual_shape
         else:
             options = list(QUADRANTS)
             answer = d.LETTERS[quadrant]
@@ -81,3 +96,11 @@ class VisualSearch(TaskFamily):
             grader="choice", grader_args={"choices": list(options)}, images=[img], public=public,
             meta={"target_xy": (cx, cy), "target_size": size, "target_shape": shape},
         )
+
+
+class VisualSearchMix(VisualSearch):
+    """Visual search whose target is usually a circle: shape questions can be guessed, quadrants cannot."""
+
+    name: ClassVar[str] = "visual_search_mix"
+    usual_shape: ClassVar[str | None] = "circle"
+    usual_share: ClassVar[float] = 0.85

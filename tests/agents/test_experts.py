@@ -127,3 +127,25 @@ def test_one_expert_hides_its_figures_on_images_too():
     score, calls, figures, _ = run_episode(ExpertAgent(show_frames=0), task)
     assert score == 1.0 and calls == 1 and figures == 0
     assert run_episode(ExpertAgent(), task)[2] == 1
+
+
+def test_short_expert_retries_a_failed_call_on_the_task_mix():
+    """On VisualSearchMix with a flaky tool, the cold-start expert runs its code again after a ToolFailure."""
+    import gymnasium as gym
+
+    env = gym.make("PyVision/VisualSearchMix-Easy-v0", image_in_context=False, tool_failure_rate=0.5, max_turns=3)
+    agent = make_agent("short-expert")
+    retried = 0
+    for seed in range(6):
+        obs, info = env.reset(seed=seed)
+        agent.reset(obs, info)
+        done = False
+        while not done:
+            obs, _, term, trunc, info = env.step(agent.act(obs, info))
+            done = term or trunc
+        assert info["end_reason"].value == "answered"
+        if info["tool_calls"]:
+            assert info["correct"], f"seed {seed}: the call ran, so the answer is read from it"
+        retried += info["tool_errors"] == 1 and info["tool_calls"] == 1
+    env.close()
+    assert retried  # 6 episodes at 50%: some first call failed and the retry ran

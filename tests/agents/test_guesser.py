@@ -11,7 +11,7 @@ from pyvision_envs.rewards import grade
 from pyvision_envs.tasks.base import get_family
 from pyvision_envs.types import Observation
 
-FAMILIES = ["chart", "counting", "maze", "measurement", "spatial", "visual_search"]
+FAMILIES = ["chart", "counting", "maze", "measurement", "spatial", "visual_search", "visual_search_mix"]
 
 
 def guesser_accuracy(family, difficulty, n, seed=0):
@@ -31,7 +31,7 @@ def guesser_accuracy(family, difficulty, n, seed=0):
 @pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES)
 def test_guesser_stays_near_chance_over_200_episodes(family):
-    difficulty = "easy" if family in ("visual_search", "spatial") else "medium"
+    difficulty = "easy" if family in ("visual_search", "visual_search_mix", "spatial") else "medium"
     chance = get_family(family, difficulty).chance_accuracy
     acc = guesser_accuracy(family, difficulty, 200)
     assert acc <= chance + 0.10, (acc, chance)
@@ -58,6 +58,8 @@ def test_blind_guess_rules():
     rng = random.Random(0)
     assert blind_guess({"choices": ["x", "y"]}, "", rng) in ("A", "B")
     assert blind_guess({"blind_guess": "12"}, "How many?", rng) == "12"
+    # a family's most likely answer beats a uniform letter (visual_search_mix: the usual shape)
+    assert blind_guess({"choices": ["square", "circle"], "blind_guess": "circle"}, "", rng) == "circle"
     question = "Which?\n(A) red\n(B) blue\n(C) green"
     assert {blind_guess({}, question, rng) for _ in range(50)} == {"A", "B", "C"}
     assert blind_guess({}, "How tall is it?", rng) == "0"

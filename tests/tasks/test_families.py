@@ -124,3 +124,19 @@ def test_hard_visual_search_is_4k():
     # Generation speed is measured by bench/env_throughput.py ("task gen ms"), not asserted here.
     task = get_family("visual_search", "hard").generate(0)
     assert task.images[0].size == (3840, 2160)
+
+
+def test_visual_search_mix_shape_questions_can_be_guessed_quadrants_cannot():
+    fam = get_family("visual_search_mix", "easy")
+    tasks = [fam.generate(s) for s in range(120)]
+    shape = [t for t in tasks if t.public["question_type"] == "shape"]
+    position = [t for t in tasks if t.public["question_type"] == "position"]
+    assert len(shape) > 40 and len(position) > 40
+    circles = sum(t.grader_args["choices"][draw.LETTERS.index(t.answer)] == "circle" for t in shape)
+    assert circles / len(shape) > 0.8  # 85% forced, plus a quarter of the rest
+    assert all(t.public["blind_guess"] == "circle" for t in shape)
+    assert all("blind_guess" not in t.public for t in position)
+    quadrants = {t.answer for t in position}
+    assert quadrants == {"A", "B", "C", "D"}
+    assert fam.chance_accuracy == pytest.approx(0.5 * 0.25 + 0.5 * (0.85 + 0.15 / 4))
+    assert "blind_guess" not in get_family("visual_search", "easy").generate(3).public

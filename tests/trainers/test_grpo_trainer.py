@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from agents.presets import load_preset
 from pyvision_envs.types import EndReason
@@ -15,6 +16,7 @@ from trainers.grpo.ofr import oversample_filter_rank
 from trainers.grpo.prompts import PromptStream
 from trainers.grpo.trainer import GRPOTrainer
 from trainers.metrics import read_metrics
+from trainers.monitor import TOOL_KEYS
 from trainers.rollout_batch import split
 from trainers.train_cli import train_main
 
@@ -53,7 +55,14 @@ def test_trainer_runs_end_to_end(player, tmp_path):
         assert r["loss/clip_frac"] == 0.0
     assert records[-1]["eval/accuracy"] == result.eval.accuracy and result.eval.episodes == 4
     assert json.loads((tmp_path / "run" / "eval.json").read_text())["accuracy"] == result.eval.accuracy
-    assert {p.name for p in result.plots} == {"reward.png", "accuracy.png", "tool_calls.png", "response_len.png"}
+    assert {p.name for p in result.plots} == {"reward.png", "accuracy.png", "tool_calls.png", "response_len.png",
+                                              "tool_use.png"}
+    for key in TOOL_KEYS:  # the interaction-collapse monitor's metrics, every step, in the JSONL and TensorBoard
+        assert all(0 <= r[key] for r in records[:2]), key
+    assert records[0]["tools/calls_per_episode"] >= records[0]["rollout/tool_calls"]  # failed calls count too
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events.Reload()
+    assert set(TOOL_KEYS) <= set(events.Tags()["scalars"])
     assert [p.name for p in sorted((tmp_path / "run" / "checkpoints").iterdir())] == ["step-00000001",
                                                                                      "step-00000002"]
     trained = load_preset(str(result.policy_dir)).model

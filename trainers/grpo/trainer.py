@@ -39,7 +39,7 @@ import random
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +61,8 @@ from trainers.grpo.ofr import OFRBatch, OFRSettings, oversample_filter_rank
 from trainers.grpo.prompts import PromptStream
 from trainers.grpo.setup import freeze_vision_tower, make_accelerator
 from trainers.grpo.step_metrics import batch_metrics, rollout_metrics
-from trainers.metrics import MetricsLogger, plot_metrics
+from trainers.metrics import MetricsLogger, plot_metrics, read_metrics
+from trainers.monitor import WATCHED, CollapseDetector, plot_tool_use, tool_metrics
 from trainers.rollout import RolloutEngine
 from trainers.rollout_batch import collate, dummy_batch, split, token_logprobs
 from trainers.schedules import lr_factor
@@ -131,6 +132,7 @@ class GRPOTrainer:
         self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, cfg.rollout)
         self.ofr = self._ofr_settings()
         self.prompts = PromptStream(cfg.seed, cfg.eval_seed, self.rank, self.world)
+        self.monitor = CollapseDetector(cfg.monitor)
         self.step = 0
         self._underfill_warned = False
 
@@ -146,19 +148,25 @@ class GRPOTrainer:
         return self.accelerator.is_main_process
 
     # ----- the loop -----
-    def train(self) -> TrainResult:
-        """Run ``config.steps`` steps (from the latest checkpoint with ``config.resume``); see the module doc."""
+    def train(self, on_step: Callable[[GRPOTrainer, dict[str, Any]], None] | None = None) -> TrainResult:
+        """Run ``config.steps`` steps (from the latest checkpoint with ``config.resume``); see the module doc.
+
+        ``on_step(trainer, metrics)`` runs after each step (on every process), e.g. a mid-run evaluation.
+        """
         cfg = self.cfg
         start = self.resume() if cfg.resume else 0
         if self.is_main:
             save_config(cfg, self.output_dir / "config.yaml")
         metrics: dict[str, Any] = {}
         logger = MetricsLogger(self.output_dir, resume_step=start if start else None, enabled=self.is_main)
+        if start and self.is_main:  # the collapse monitor continues from the logged steps, without re-warning
+            self.monitor.replay((r["step"], r[WATCHED]) for r in read_metrics(logger.path) if r.get(WATCHED) is not None)
         bar = tqdm(total=cfg.steps, initial=start, desc="GRPO", disable=not (cfg.progress and self.is_main),
                    dynamic_ncols=True)
         with logger, bar:
             for step in range(start, cfg.steps):
                 metrics = self.train_step(step)
+                metrics.update(self._watch(metrics))
                 if self.step % cfg.log_every == 0 or self.step == cfg.steps:
                     logger.log(self.step, metrics)
                 bar.update(1)
@@ -166,6 +174,8 @@ class GRPOTrainer:
                                 kept=int(metrics["ofr/kept"]), refresh=False)
                 if cfg.save_every and self.step % cfg.save_every == 0:
                     self.save()
+                if on_step is not None:
+                    on_step(self, metrics)
             if not cfg.save_every or self.step % cfg.save_every:
                 self.save()
             report = self.evaluate() if cfg.eval_episodes else None
@@ -173,6 +183,13 @@ class GRPOTrainer:
                 logger.log(self.step, {"eval/accuracy": report.accuracy, "eval/reward": report.mean_reward,
                                        "eval/tool_calls": report.mean_tool_calls, "eval/turns": report.mean_turns})
         return self._finish(metrics, report)
+
+    def _watch(self, metrics: dict[str, float]) -> dict[str, float]:
+        """The collapse monitor's metrics for this step; its warning goes to the console once (main process)."""
+        found, warning = self.monitor.update(self.step, metrics[WATCHED])
+        if warning and self.is_main:
+            tqdm.write(f"warning: {warning}", file=sys.stderr)
+        return found
 
     def train_step(self, step: int) -> dict[str, float]:
         """One step: collect a batch by oversample-filter-rank, update on it; returns the step's metrics."""
@@ -183,7 +200,8 @@ class GRPOTrainer:
         self._warn_underfilled(step, batch)
         update = self.update(batch)
         self.step = step + 1
-        metrics = {**rollout_metrics(batch.generated), **batch.stats.as_dict(), **update,
+        metrics = {**rollout_metrics(batch.generated), **tool_metrics(batch.generated), **batch.stats.as_dict(),
+                   **update,
                    **batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": time.perf_counter() - t1,
                    "lr": self.scheduler.get_last_lr()[0]}
         metrics["throughput/gen_tokens_per_s"] = metrics["rollout/sampled_tokens"] / max(t1 - t0, 1e-9)
@@ -326,6 +344,8 @@ class GRPOTrainer:
                 (self.output_dir / "eval.json").write_text(json.dumps(report.as_dict(), indent=1), encoding="utf-8")
             if (self.output_dir / "metrics.jsonl").exists():
                 plots = plot_metrics(self.output_dir / "metrics.jsonl", self.output_dir / "plots")
+                tool_plot = plot_tool_use(read_metrics(self.output_dir / "metrics.jsonl"), self.output_dir / "plots")
+                plots += [tool_plot] if tool_plot else []
         self.accelerator.wait_for_everyone()
         self.engine.close()
         return TrainResult(self.output_dir, self.step, policy_dir, metrics, report, plots)
