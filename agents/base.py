@@ -37,6 +37,7 @@ _BUILTIN_MODULES = {
     "video-expert": "agents.experts",
     "hf": "agents.hf_policy",
     "http": "agents.http_policy",
+    "vllm": "agents.served_policy",
 }
 
 

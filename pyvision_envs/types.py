@@ -162,6 +162,8 @@ class Trajectory:
         ended_by_engine: The rollout engine's exact token budget, not the environment, ended the episode.
         vision_inputs: What a vision-language model's forward needs besides the ids (the image processor's
             ``pixel_values`` and ``image_grid_thw`` for every image, in order); empty for text-only policies.
+        weight_version: The version of the weights that sampled it (a served policy counts its weight pushes);
+            the trainer refuses one older than its policy by more than ``rollout.max_weight_lag``.
     """
 
     prompt_id: str
@@ -185,6 +187,7 @@ class Trajectory:
     finish_reasons: tuple[str, ...] = ()
     ended_by_engine: bool = False
     vision_inputs: Mapping[str, Any] = field(default_factory=dict)
+    weight_version: int = 0
 
     @property
     def correct(self) -> bool:

@@ -111,6 +111,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                               out_dir=args.out, progress=not args.no_progress)
     finally:
         env.close()
+        if callable(getattr(agent, "close", None)):
+            agent.close()  # a served agent stops the server it launched
     print(json.dumps(summary.as_dict()) if args.json else summary.table())
     if args.out and not args.json:
         print(f"transcripts: {args.out}/index.md")

@@ -25,6 +25,7 @@ from agents.hf_policy import HFPolicy
 from agents.presets import PolicyBundle, policy_env_kwargs
 from pyvision_envs.eval import EpisodeRecord, EvalSummary, EvalWriter
 from trainers.rollout import RolloutEngine, RolloutSettings
+from trainers.served import close_policy, rollout_policy
 
 
 def evaluate_policy(
@@ -41,6 +42,7 @@ def evaluate_policy(
     first_index: int = 0,
     out_dir: str | Path | None = None,
     agent_name: str | None = None,
+    policy: HFPolicy | None = None,
 ) -> tuple[EvalSummary, list[EpisodeRecord]]:
     """Play one episode per seed with the policy; return the summary and the per-episode records.
 
@@ -57,6 +59,8 @@ def evaluate_policy(
         first_index: ``EpisodeRecord.index`` of the first episode (to number chunks of one evaluation).
         out_dir: Write ``episodes.jsonl`` (as episodes end), transcripts, ``summary.json`` and ``index.md`` here.
         agent_name: The summary's agent label (default: the bundle's name).
+        policy: The sampler to use (the trainer's, served or not); None makes one from ``settings``
+            (``settings.engine=vllm`` launches or reaches a server for this evaluation and releases it after).
     """
     seeds = [int(s) for s in seeds]
     if batch_size < 1:
@@ -64,8 +68,21 @@ def evaluate_policy(
     settings = settings or RolloutSettings()
     if out_dir is not None and not settings.keep_messages:
         settings = dataclasses.replace(settings, keep_messages=True)  # transcripts need the conversation
-    policy = HFPolicy(bundle, temperature=settings.temperature, max_new_tokens=settings.max_new_tokens,
-                      system_prompt=system_prompt)
+    own = policy is None
+    policy = policy or rollout_policy(bundle, settings, system_prompt=system_prompt,
+                                      log_dir=out_dir if out_dir is not None else None)
+    try:
+        return _play(policy, bundle, env_id, env_kwargs, seeds, settings, max_turns, batch_size, sample_seed,
+                     first_index, out_dir, agent_name)
+    finally:
+        if own:
+            close_policy(policy)
+
+
+def _play(policy: HFPolicy, bundle: PolicyBundle, env_id: str, env_kwargs: Mapping[str, Any] | None,
+          seeds: list[int], settings: RolloutSettings, max_turns: int | None, batch_size: int, sample_seed: int,
+          first_index: int, out_dir: str | Path | None, agent_name: str | None
+          ) -> tuple[EvalSummary, list[EpisodeRecord]]:
     devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
     with torch.random.fork_rng(devices=devices), torch.no_grad(), EvalWriter(out_dir) as writer, \
             RolloutEngine(policy, env_id, policy_env_kwargs(bundle, env_kwargs, max_turns), settings) as engine:

@@ -42,6 +42,7 @@ from PIL import Image
 from agents import chat
 from agents.hf_policy import Generation, HFPolicy
 from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Task, Trajectory
+from trainers.served import ENGINES, ServerSettings
 from trainers.settings import Settings
 
 _INFO_DROP = ("messages", "task_public", "question", "task")  # large or already in the trajectory
@@ -66,11 +67,24 @@ class RolloutSettings(Settings):
     keep_messages: bool = False
     """Keep the environment's ``info["messages"]`` (the whole conversation, images included) in
     ``Trajectory.info``; off in training to save memory."""
+    engine: str = "hf"
+    """Who samples: ``hf`` (``transformers`` in this process) or ``vllm`` (a vLLM server over HTTP, token-exact,
+    weights pushed after every update; ``rollout.server.*`` says which server)."""
+    server: ServerSettings = field(default_factory=ServerSettings)
+    """The vLLM server of ``engine=vllm``: a running one by URL, or one launched for the run (``rollout.server.*``)."""
+    max_weight_lag: int = 0
+    """Weight versions a trajectory may lag behind the policy being updated (0: on-policy; a staler one is an
+    error)."""
 
     def validate(self) -> None:
-        """Positive limits, room for one whole turn, non-negative temperature."""
+        """Positive limits, room for one whole turn, non-negative temperature, a known engine."""
         self._positive("max_new_tokens", "env_workers")
-        self._non_negative("temperature", "max_batch")
+        self._non_negative("temperature", "max_batch", "max_weight_lag")
+        if self.engine not in ENGINES:
+            self._fail("engine", f"must be one of {ENGINES}")
+        if self.engine == "vllm" and self.max_trajectory_tokens > self.server.max_model_len:
+            self._fail("max_trajectory_tokens", f"exceeds rollout.server.max_model_len={self.server.max_model_len}; "
+                       "raise that or lower this")
         if self.max_trajectory_tokens <= self.max_new_tokens:
             self._fail("max_trajectory_tokens", f"must exceed max_new_tokens={self.max_new_tokens} so that at "
                        "least one full turn fits; raise it or lower max_new_tokens")
@@ -121,6 +135,11 @@ class RolloutEngine:
         self._envs: list[Any] = []
         self._pool = concurrent.futures.ThreadPoolExecutor(self.settings.env_workers) \
             if self.settings.env_workers > 1 else None
+
+    @property
+    def weight_version(self) -> int:
+        """The version of the weights now sampling (a served policy counts its pushes; in process: 0)."""
+        return int(getattr(self.policy, "weight_version", 0))
 
     @property
     def vision(self) -> bool:
@@ -262,7 +281,7 @@ class RolloutEngine:
             images=tuple(ep.images), info=info, seed=ep.seed, turns=len(ep.spans),
             answer=ep.info.get("answer_given"), task=ep.task, spans=tuple(ep.spans),
             finish_reasons=tuple(ep.finish), ended_by_engine=ep.end is EndReason.CONTEXT_FULL and ep.terms is None,
-            vision_inputs=vision,
+            vision_inputs=vision, weight_version=self.weight_version,
         )
 
 

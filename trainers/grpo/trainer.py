@@ -49,8 +49,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from agents.hf_policy import HFPolicy
 from agents.presets import PolicyBundle, load_preset, policy_env_kwargs, save_bundle
+from agents.served_policy import ServedPolicy
 from pyvision_envs.eval import EvalSummary, summarize
 from pyvision_envs.types import RolloutGroup, Trajectory
 from trainers.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -66,6 +66,7 @@ from trainers.monitor import WATCHED, CollapseDetector, plot_tool_use, tool_metr
 from trainers.rollout import RolloutEngine
 from trainers.rollout_batch import collate, dummy_batch, split, token_logprobs
 from trainers.schedules import lr_factor
+from trainers.served import check_weight_lag, close_policy, rollout_policy
 
 
 @dataclass
@@ -126,7 +127,8 @@ class GRPOTrainer:
         self.pad_id = self.bundle.tokenizer.pad_token_id
         self.env_kwargs = policy_env_kwargs(self.bundle, cfg.env_kwargs, cfg.max_turns)
         self.env_kwargs.setdefault("messages_in_info", False)
-        policy = HFPolicy(self.bundle, temperature=cfg.rollout.temperature, max_new_tokens=cfg.rollout.max_new_tokens)
+        # rollout.engine=vllm launches (or reaches) the server here: a missing one fails before any training
+        policy = rollout_policy(self.bundle, cfg.rollout, log_dir=self.output_dir if self.is_main else None)
         # the loss scores the distribution the sampler drew from: the same ids masked
         self._unsampled = {"suppress": policy.suppressed_ids, "vocab_limit": policy.vocab_limit}
         self.engine = RolloutEngine(policy, cfg.env_id, self.env_kwargs, cfg.rollout)
@@ -143,6 +145,12 @@ class GRPOTrainer:
                                    gen_batch=math.ceil(s.gen_batch / self.world))
 
     @property
+    def served(self) -> ServedPolicy | None:
+        """The served policy when rollouts run on a vLLM server (``rollout.engine=vllm``), else None."""
+        policy = self.engine.policy
+        return policy if isinstance(policy, ServedPolicy) else None
+
+    @property
     def is_main(self) -> bool:
         """Whether this is the process that writes files and logs."""
         return self.accelerator.is_main_process
@@ -153,8 +161,17 @@ class GRPOTrainer:
 
         ``on_step(trainer, metrics)`` runs after each step (on every process), e.g. a mid-run evaluation.
         """
+        try:
+            return self._train(on_step)
+        except BaseException:
+            close_policy(self.engine.policy)  # a launched server goes with the run; checkpoints are atomic
+            raise
+
+    def _train(self, on_step: Callable[[GRPOTrainer, dict[str, Any]], None] | None) -> TrainResult:
         cfg = self.cfg
         start = self.resume() if cfg.resume else 0
+        if start and self.served is not None:
+            self.served.push_weights(self.accelerator.unwrap_model(self.model))  # the resumed weights
         if self.is_main:
             save_config(cfg, self.output_dir / "config.yaml")
         metrics: dict[str, Any] = {}
@@ -198,11 +215,16 @@ class GRPOTrainer:
         batch = oversample_filter_rank(self._generate_round, self.prompts, self.ofr)
         t1 = time.perf_counter()
         self._warn_underfilled(step, batch)
+        check_weight_lag(batch.trajectories, self.engine.weight_version, self.cfg.rollout.max_weight_lag)
         update = self.update(batch)
+        t2 = time.perf_counter()
+        if self.served is not None:  # the next rollouts must sample from the updated weights
+            self.served.push_weights(self.accelerator.unwrap_model(self.model))
+            update["time/weight_sync_s"] = time.perf_counter() - t2
         self.step = step + 1
         metrics = {**rollout_metrics(batch.generated), **tool_metrics(batch.generated), **batch.stats.as_dict(),
                    **update,
-                   **batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": time.perf_counter() - t1,
+                   **batch_metrics(batch), "time/rollout_s": t1 - t0, "time/update_s": t2 - t1,
                    "lr": self.scheduler.get_last_lr()[0]}
         metrics["throughput/gen_tokens_per_s"] = metrics["rollout/sampled_tokens"] / max(t1 - t0, 1e-9)
         return self._mean_over_processes(metrics)
@@ -330,7 +352,8 @@ class GRPOTrainer:
         seeds = list(range(cfg.eval_seed, cfg.eval_seed + (cfg.eval_episodes if episodes is None else episodes)))
         with self.accelerator.autocast():
             _, mine = evaluate_policy(self.bundle, cfg.env_id, self.env_kwargs, seeds[self.rank::self.world],
-                                      settings=self.engine.settings, sample_seed=cfg.seed + self.rank)
+                                      settings=self.engine.settings, sample_seed=cfg.seed + self.rank,
+                                      policy=self.engine.policy)
         records = gather_object(mine) if self.world > 1 else mine
         return summarize(sorted(records, key=lambda r: r.seed), cfg.env_id, str(cfg.model), cfg.eval_seed)
 
@@ -348,6 +371,7 @@ class GRPOTrainer:
                 plots += [tool_plot] if tool_plot else []
         self.accelerator.wait_for_everyone()
         self.engine.close()
+        close_policy(self.engine.policy)
         return TrainResult(self.output_dir, self.step, policy_dir, metrics, report, plots)
 
     # ----- helpers -----
