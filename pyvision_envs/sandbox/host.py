@@ -207,7 +207,11 @@ class Sandbox:
             raise SandboxError("this Sandbox is closed; create a new one")
         last_error = "no worker"
         for _ in range(3):  # an idle pooled worker may have died; take another
+            t0 = time.monotonic()
             server = fork_server()
+            # Starting the fork server (it imports the tool packages) is not the worker's start: under load it
+            # alone can take longer than start_timeout_s, and the first episode of every process would fail.
+            deadline += time.monotonic() - t0
             self._check_isolation(server.mode, server.reason)
             handle = _Handle(*server.spawn(deadline))
             try:

@@ -7,6 +7,8 @@ attacker and owns its end of the socket. The host must answer with an ``Executio
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -198,3 +200,17 @@ def test_timeout_clock_starts_when_the_worker_is_ready():
     with Sandbox(timeout_s=1, start_timeout_s=10) as sb:
         r = sb.run("print('ok')")  # waits 2 s for a worker, then has its whole second
     assert r.ok and r.stdout == "ok\n" and r.seconds > 1.5, r
+
+
+def test_starting_the_fork_server_does_not_count_against_the_start_timeout():
+    # A fresh process: its fork server imports scipy, scikit-image, scikit-learn and cv2 before the first worker.
+    code = ("import time; from pyvision_envs.sandbox import Sandbox\n"
+            "t0 = time.monotonic()\n"
+            "with Sandbox(start_timeout_s=0.5) as sb: r = sb.run('print(5)')\n"
+            "print(repr(r.stdout), time.monotonic() - t0)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr[-2000:]
+    stdout, seconds = out.stdout.split()
+    if float(seconds) < 0.5:
+        pytest.skip("the fork server started within the start timeout; nothing to show")
+    assert stdout == repr("5\n")
