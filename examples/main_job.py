@@ -175,9 +175,10 @@ def record_cold_start(job: Job, out: Path) -> dict[str, Any]:
     return stats
 
 
-def evaluate(bundle: Any, job: Job, label: str, chunk: int = 64) -> tuple[Any, list[Any]]:
+def evaluate(bundle: Any, job: Job, label: str, chunk: int = 64, served: Any = None) -> tuple[Any, list[Any]]:
     """Held-out evaluation in chunks (progress bar); same seeds and sampling seeds for every policy.
 
+    ``served``: the job's vLLM-served policy (``rollout.engine=vllm``); the bundle's weights are pushed to it first.
     Returns the summary and the per-episode records (``pyvision_envs.eval``), as every evaluation does.
     """
     from tqdm import tqdm
@@ -188,12 +189,26 @@ def evaluate(bundle: Any, job: Job, label: str, chunk: int = 64) -> tuple[Any, l
     first, n = job.eval.seed, job.eval.episodes
     seeds = list(range(first, first + n))
     records: list[Any] = []
+    if served is not None:
+        served.push_weights(bundle.model)
     for k in tqdm(range(0, n, chunk), desc=f"eval {label}", unit="chunk", file=sys.stderr, dynamic_ncols=True):
         _, part = evaluate_policy(bundle, job.env_id, job.env_kwargs, seeds[k:k + chunk], settings=job.rollout,
                                   max_turns=job.max_turns, batch_size=chunk, sample_seed=job.seed * 1000 + k,
-                                  first_index=k)
+                                  first_index=k, policy=served)
         records += part
     return summarize(records, job.env_id, label, first), records
+
+
+def serve(job: Job, bundle: Any, grpo_cfg: Any, out: Path) -> tuple[Any, Any]:
+    """With ``rollout.engine=vllm``: one vLLM server for the job (launched, or ``rollout.server.url``), used by
+    both evaluations and, by its URL, by GRPO; returns it and the GRPO config pointed at it. Else ``(None, cfg)``."""
+    if job.rollout.engine != "vllm":
+        return None, grpo_cfg
+    from trainers.served import rollout_policy
+
+    served = rollout_policy(bundle, job.rollout, log_dir=out)
+    server = dataclasses.replace(grpo_cfg.rollout.server, url=served.server.url)
+    return served, dataclasses.replace(grpo_cfg, rollout=dataclasses.replace(grpo_cfg.rollout, server=server))
 
 
 class Clock:
@@ -211,6 +226,7 @@ class Clock:
 def run(job: Job, out: Path) -> dict[str, Any]:
     """Run the four phases; returns the report (also written to ``out/report.json``)."""
     from trainers.grpo.trainer import GRPOTrainer
+    from trainers.served import close_policy
     from trainers.sft import SFTTrainer
 
     clock = Clock()
@@ -226,18 +242,23 @@ def run(job: Job, out: Path) -> dict[str, Any]:
     sft_result = sft.train()
     clock("sft", t0)
 
-    t0 = time.perf_counter()
-    sft_eval, sft_records = evaluate(sft.bundle, job, "SFT")
-    clock("eval SFT", t0)
+    served, grpo_cfg = serve(job, sft.bundle, grpo_cfg, out)
+    try:
+        t0 = time.perf_counter()
+        sft_eval, sft_records = evaluate(sft.bundle, job, "SFT", served=served)
+        clock("eval SFT", t0)
 
-    t0 = time.perf_counter()
-    trainer = GRPOTrainer(grpo_cfg, bundle=sft.bundle)  # trains the SFT policy in place (already evaluated)
-    grpo_result = trainer.train()
-    clock("grpo", t0)
+        t0 = time.perf_counter()
+        trainer = GRPOTrainer(grpo_cfg, bundle=sft.bundle)  # trains the SFT policy in place (already evaluated)
+        grpo_result = trainer.train()
+        clock("grpo", t0)
 
-    t0 = time.perf_counter()
-    rl_eval, rl_records = evaluate(trainer.bundle, job, "RL")
-    clock("eval RL", t0)
+        t0 = time.perf_counter()
+        rl_eval, rl_records = evaluate(trainer.bundle, job, "RL", served=served)
+        clock("eval RL", t0)
+    finally:
+        if served is not None:
+            close_policy(served)
 
     stats = compare(sft_records, rl_records)
     plots = write_plots(out, sft_result.losses, sft_eval, rl_eval, stats)
