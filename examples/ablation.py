@@ -14,7 +14,7 @@ What it does (``examples/configs/ablation.yaml`` sets every number):
    questions are usually a circle, so a guess often suffices) with a flaky tool (``tool_failure_rate``): the
    ``short-expert`` looks (and runs its code again after a failure), the ``guesser`` answers from the prior.
 2. **sft**: one SFT of the preset on both; the SFT policy sometimes looks and otherwise guesses. It is evaluated
-   once on the held-out episodes: the ``start`` row of every variant.
+   once on the held-out episodes: the ``start`` row of every variant (one evaluation, so not pooled over seeds).
 3. **grpo**: for every variant (``tool_reward`` on/off: ``batch.train_on_tool_reward``; ``mode`` = ofr / filter /
    none: ``batch.mode``) and every seed, GRPO from that same SFT policy, evaluated on the same held-out episodes
    halfway (``mid``) and at the end (``end``).
@@ -210,7 +210,8 @@ def run(abl: Ablation, out: Path, resume: bool = False) -> dict[str, Any]:
         if counts is None:
             counts = grpo_run(cfg, abl, f"{name} seed {seed}")
             _keep(done, spec, counts)
-        results.setdefault(name, {})[seed] = {"start": start, **counts}
+        # the start is one evaluation shared by every run: counted once per variant, not once per seed
+        results.setdefault(name, {})[seed] = {**({"start": start} if seed == abl.seed else {}), **counts}
         metrics.setdefault(name, {})[seed] = Path(cfg.output_dir) / "metrics.jsonl"
         print(f"[{name} seed {seed}] end accuracy {counts['end'].accuracy:.3f}, tool calls/episode "
               f"{counts['end'].calls / max(counts['end'].episodes, 1):.2f} ({time.perf_counter() - t0:.0f} s)",
