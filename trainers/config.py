@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from trainers.grpo.loss import LossSettings
 from trainers.grpo.ofr import OFRSettings
+from trainers.lora import LoRASettings
 from trainers.rollout import RolloutSettings
 from trainers.schedules import LR_SCHEDULES
 from trainers.settings import ConfigError, Settings, apply_override, build, field_docs
@@ -60,6 +61,9 @@ class RunConfig(Settings):
     """Micro-batches per optimizer step: each (mini-)batch is split into this many forward/backward passes."""
     freeze_vision: bool = True
     """Keep the vision tower's weights fixed (the paper's recipe); no effect on text-only models."""
+    lora: LoRASettings = field(default_factory=LoRASettings)
+    """Low-rank adapters instead of a full fine-tune (``lora.r=16``; off by default); merged into the weights
+    when the policy is saved, so the saved model loads without ``peft``."""
     bf16: bool = False
     """Run the policy in bfloat16 autocast on GPU; CPU runs always use float32."""
     max_turns: int = 5

