@@ -10,6 +10,8 @@ Variants run in the same process on the same prompts and sampling seed; each row
 the baseline (full fine-tune, re-prefill every turn), so a load change on the shared machine moves both sides:
 
 - ``full``: every weight trains (the preset's default);
+- ``kv``: ``rollout.kv_reuse`` on (``agents/kv_prefix.py``): each turn continues from the trajectory's cache and a
+  group's shared prompt is prefilled once; its partial prefill runs inside ``generate`` and counts under decode;
 - ``lora``: ``lora.r`` adapters on every linear layer (``trainers/lora.py``), unmerged while training; the update
   phases score the very same trajectories as ``full`` (at B = 0 the adapted policy is the base one);
 
@@ -19,7 +21,7 @@ budget: ``examples/configs/main_job.yaml``, preset ``smollm2-135m``).
 Run (about 2-3 minutes on 2 idle cores)::
 
     nice -n 15 .venv/bin/python bench/smollm2_step.py [--prompts 1] [--group 4] [--max-new 32] [--turns 2]
-        [--micro 2] [--lora-r 16] [--threads 2] [--preset smollm2-135m]
+        [--micro 2] [--lora-r 16] [--threads 2] [--preset smollm2-135m] [--rollout-only]
 """
 
 from __future__ import annotations
@@ -59,8 +61,9 @@ class TimedPolicy(HFPolicy):
     def generate(self, contexts, images=None, **kwargs):
         inputs = self._inputs(contexts, images)
         t = time.perf_counter()
-        with torch.no_grad():
-            self.model(**inputs, logits_to_keep=1)
+        if kwargs.get("prefixes") is None:  # with KV reuse the prefill is partial: it counts under decode
+            with torch.no_grad():
+                self.model(**inputs, logits_to_keep=1)
         t1 = time.perf_counter()
         gens = super().generate(contexts, images, **kwargs)
         t2 = time.perf_counter()
@@ -82,10 +85,11 @@ def say(what: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
-def rollout_phase(bundle, args, seeds) -> tuple[Phases, list]:
-    say("rollout")
+def rollout_phase(bundle, args, seeds, kv_reuse: bool = False) -> tuple[Phases, list]:
+    say(f"rollout (kv_reuse={kv_reuse})")
     policy = TimedPolicy(bundle, temperature=TEMPERATURE, max_new_tokens=args.max_new)
-    settings = RolloutSettings(max_new_tokens=args.max_new, max_trajectory_tokens=2048, temperature=TEMPERATURE)
+    settings = RolloutSettings(max_new_tokens=args.max_new, max_trajectory_tokens=2048, temperature=TEMPERATURE,
+                               kv_reuse=kv_reuse)
     env_kwargs = policy_env_kwargs(bundle, {"image_in_context": False}, args.turns)
     with RolloutEngine(policy, ENV_ID, env_kwargs, settings) as engine:
         policy.generate([[1, 2, 3]], max_new_tokens=2)  # warm-up: first-call allocations
@@ -160,6 +164,10 @@ def show(rows: dict[str, Phases], base: str) -> None:
         print(f"{k:14}" + "".join(f"{ph.counts.get(k, float('nan')):12.0f}{'':14}" for ph in rows.values()))
 
 
+def merged(a: Phases, b: Phases) -> Phases:
+    return Phases({**a.seconds, **b.seconds}, {**a.counts, **b.counts})
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--preset", default="smollm2-135m")
@@ -172,6 +180,7 @@ def main() -> None:
     p.add_argument("--record", type=int, default=2, help="episodes per agent for the record timing (0: skip)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rollout-only", action="store_true", help="full vs kv rollouts only (no update, no lora)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
@@ -180,22 +189,25 @@ def main() -> None:
     bundle = load_preset(args.preset, seed=0)
     model = bundle.model
     full_gen, trajs = rollout_phase(bundle, args, seeds)
-    full_upd = update_phase(model, [q for q in model.parameters() if q.requires_grad], trajs,
-                            bundle.tokenizer.pad_token_id, args.micro)
-    peft_model = apply_lora(model, LoRASettings(r=args.lora_r, alpha=2 * args.lora_r))
-    lora_gen, lora_trajs = rollout_phase(bundle, args, seeds)
-    same = [t.token_ids for t in lora_trajs] == [t.token_ids for t in trajs]
-    lora_upd = update_phase(peft_model, [q for q in peft_model.parameters() if q.requires_grad], trajs,
-                            bundle.tokenizer.pad_token_id, args.micro)
+    kv_gen, kv_trajs = rollout_phase(bundle, args, seeds, kv_reuse=True)
+    kv_same = [t.token_ids for t in kv_trajs] == [t.token_ids for t in trajs]
+    rows = {"full": full_gen, "kv": kv_gen}
+    same = "n/a"
+    if not args.rollout_only:
+        full_upd = update_phase(model, [q for q in model.parameters() if q.requires_grad], trajs,
+                                bundle.tokenizer.pad_token_id, args.micro)
+        peft_model = apply_lora(model, LoRASettings(r=args.lora_r, alpha=2 * args.lora_r))
+        lora_gen, lora_trajs = rollout_phase(bundle, args, seeds)
+        same = [t.token_ids for t in lora_trajs] == [t.token_ids for t in trajs]
+        lora_upd = update_phase(peft_model, [q for q in peft_model.parameters() if q.requires_grad], trajs,
+                                bundle.tokenizer.pad_token_id, args.micro)
+        rows = {"full": merged(full_gen, full_upd), "kv": merged(kv_gen, full_upd),
+                "lora": merged(lora_gen, lora_upd)}
     per_episode = record_phase(args.record) if args.record else float("nan")
-
-    def merged(a: Phases, b: Phases) -> Phases:
-        return Phases({**a.seconds, **b.seconds}, {**a.counts, **b.counts})
-
-    rows = {"full": merged(full_gen, full_upd), "lora": merged(lora_gen, lora_upd)}
     print(f"\nGRPO step, {args.preset}, {args.prompts} prompt(s) x G={args.group}, {args.turns} turns of <= "
           f"{args.max_new} tokens, micro-batches of {args.micro}, {args.threads} thread(s); lora r={args.lora_r} "
-          f"(rollouts identical to full: {same})")
+          f"(rollouts identical to full: lora {same}, kv {kv_same}); kv: rollout.kv_reuse on, its prefill is "
+          "inside decode (compare prefill + decode), its update rows are full's")
     show(rows, "full")
     print(f"record: {per_episode:.3f} s per episode (scripted agents, no model)")
 
