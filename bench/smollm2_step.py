@@ -101,7 +101,7 @@ def rollout_phase(bundle, args, seeds, kv_reuse: bool = False) -> tuple[Phases, 
         total = time.perf_counter() - t
     trajs = [tr for g in groups for tr in g.trajectories]
     decode = policy.generate_s - policy.prefill_s
-    ph = Phases({"env": total - policy.generate_s, "prefill": policy.prefill_s, "decode": decode},
+    ph = Phases({"env": total - policy.generate_s - policy.prefill_s, "prefill": policy.prefill_s, "decode": decode},
                 {"turn calls": policy.calls, "prefill tokens": policy.prefill_tokens,
                  "decode steps": policy.decode_steps, "sampled tokens": sum(t.response_len for t in trajs),
                  "trajectory tokens": sum(len(t.token_ids) for t in trajs)})
