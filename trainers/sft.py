@@ -33,6 +33,7 @@ import torch
 
 from trainers.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from trainers.config import ConfigError, SFTConfig, field_docs, load_config, save_config
+from trainers.lora import apply_lora, merge_lora
 from trainers.metrics import MetricsLogger
 from trainers.record import read_records, record_episodes
 from trainers.schedules import lr_factor
@@ -135,6 +136,8 @@ class SFTTrainer:
         model = self.bundle.model.to(self.device)
         if cfg.freeze_vision and hasattr(model, "visual"):
             model.visual.requires_grad_(False)
+        # with lora.r > 0 the bundle holds the adapted model until train() merges it back
+        model = self.bundle.model = apply_lora(model, cfg.lora, exclude_vision=cfg.freeze_vision)
         params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(cfg.lr_schedule, cfg.warmup_steps, total))
@@ -203,6 +206,7 @@ class SFTTrainer:
         if bar is not None:
             bar.close()
         model.eval()
+        self.bundle.model = merge_lora(model)  # the saved (and returned) policy is a plain model
         final = self.out / "final"
         from agents.presets import save_bundle
 

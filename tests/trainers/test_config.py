@@ -201,3 +201,10 @@ def test_default_env_id_is_registered():
 
     assert GRPOConfig().env_id in gymnasium.registry
     assert SFTConfig().env_id in gymnasium.registry
+
+
+def test_lora_with_the_served_engine_is_refused_by_name():
+    # the served engine pushes full weights; adapters would leave the server sampling from the base model
+    with pytest.raises(ConfigError, match="lora.r=8 with rollout.engine='vllm'"):
+        load_config(None, ["lora.r=8", "rollout.engine=vllm"])
+    assert load_config(None, ["lora.r=8"]).lora.r == 8

