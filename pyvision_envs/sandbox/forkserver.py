@@ -130,6 +130,7 @@ def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
 
     _warm_up()
     formatting.harden_matplotlib()
+    safecalls.harden_fonts()
     agentclasses.harden_enum()
     seccomp.worker_filter()  # built once here; every worker inherits it
     facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub, worker.saved_dispatch,

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 _MEMORY = (io.BytesIO,)
 
 
@@ -214,3 +216,97 @@ def harden_sklearn() -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("sklearn") and getattr(module, "check_memory", None) is original:
             module.check_memory = check_memory
+
+
+def _check_dataclass_fields(cls: Any) -> None:
+    import keyword
+
+    names = list(vars(cls).get("__annotations__", {})) if isinstance(cls, type) else []
+    bad = [n for n in names if n != "_" and (type(n) is not str or not n.isidentifier() or n.startswith("_")
+                                             or keyword.iskeyword(n))]
+    if bad:
+        raise TypeError(f"dataclass fields must be public identifiers in the sandbox, not {bad}; rename them")
+
+
+def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+    """``dataclasses.dataclass`` of classes whose fields are public identifiers.
+
+    The real one writes its field names into generated source (``exec``) and sets them as attributes, and a
+    functional ``TypedDict`` carries any string as a field name: ``'__array_interface__'`` or code.
+    """
+    import dataclasses
+
+    def wrap(c: Any) -> Any:
+        _check_dataclass_fields(c)
+        return dataclasses.dataclass(c, **kwargs)
+
+    return wrap if cls is None else wrap(cls)
+
+
+class _ClassView(type):
+    """What agent code sees of a library class whose constructor is dangerous: the class, except for calls.
+
+    ``np.ndarray(shape, object, buffer=bytearray(8))`` makes an array of object pointers read from bytes the
+    agent wrote (any address becomes an object); ``FreeTypeFont(path)`` opens a path. ``isinstance``,
+    ``issubclass``, ``__name__`` and class attributes behave as on the real class (``isinstance(x, np.ndarray)``,
+    ``np.ndarray.sum``), and ``type(x) is np.ndarray`` holds because ``type()`` answers with the same view
+    (``agentclasses.type_of``).
+    """
+
+    _real: type
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls._real)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub._real if isinstance(sub, _ClassView) else sub, cls._real)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if not issubclass(cls._real, np.ndarray):
+            raise TypeError(f"{cls._real.__name__} objects cannot be made directly in the sandbox (the constructor "
+                            "opens files); use the module's functions (ImageFont.truetype(name, size))")
+        out = cls._real(*args, **kwargs)
+        base = out
+        while isinstance(base, np.ndarray) and base.base is not None:
+            base = base.base
+        if out.dtype.hasobject and not isinstance(base, np.ndarray):
+            raise TypeError("an array of objects cannot be made over a memory buffer in the sandbox; use "
+                            "np.array(items, dtype=object)")
+        return out
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(cls._real, name)
+
+    def __repr__(cls) -> str:
+        return repr(cls._real)
+
+
+_VIEWS: dict[type, _ClassView] = {}
+
+
+def class_view(real: type) -> _ClassView:
+    """The view of ``np.ndarray`` (or a subclass) or of a class that opens paths; one per class, so ``is`` holds."""
+    if real not in _VIEWS:
+        _VIEWS[real] = _ClassView(real.__name__, (), {
+            "_real": real, "__module__": real.__module__, "__qualname__": real.__qualname__, "__doc__": real.__doc__})
+    return _VIEWS[real]
+
+
+def harden_fonts() -> None:
+    """Fonts by file: matplotlib's ``FontProperties`` may name only the fonts matplotlib already knows.
+
+    ``fontproperties='DejaVu Sans:file=/any/path'`` (a fontconfig pattern) and ``FontProperties(fname=path)``
+    make the renderer open that path. Runs in the fork server before any worker exists.
+    """
+    from matplotlib import font_manager
+
+    known = {os.path.realpath(f.fname) for f in font_manager.fontManager.ttflist + font_manager.fontManager.afmlist}
+    known |= {os.path.realpath(p) for p in _bundled_fonts().values()}
+    original = font_manager.FontProperties.set_file
+
+    def set_file(self: Any, file: Any) -> None:
+        if file is not None and os.path.realpath(os.fspath(file)) not in known:
+            raise ValueError("fonts are chosen by family name in the sandbox (family='DejaVu Sans'), not by file")
+        original(self, file)
+
+    font_manager.FontProperties.set_file = set_file

@@ -233,6 +233,37 @@ ATTEMPTS = {
         "fig, ax = plt.subplots()\nbars = ax.bar([0], [1.0])\n"
         "labels = ax.bar_label(bars, fmt='{0.__class__.__mro__[1].__subclasses__}')\n"
         "print(labels[0].get_text())"),
+    # red team of issue 10's surface: a str subclass as attribute name, raw buffers as object arrays, generated
+    # dataclass code, and library classes that open paths
+    "str_subclass_attribute_name": (
+        "class S(str):\n    def startswith(self, *a):\n        return False\n"
+        "sc = getattr(getattr(getattr((), S('__class__')), S('__base__')), S('__subclasses__'))()\nprint('ESCAPED')\n"
+        "w = [c for c in sc if c.__name__ == '_wrap_close'][0]\n"
+        "getattr(getattr(w, S('__init__')), S('__globals__'))['system']('touch {marker}')"),
+    "str_subclass_setattr_dunder": (
+        "class S(str):\n    def startswith(self, *a):\n        return False\nclass A: pass\na = A()\n"
+        "setattr(a, S('__array_interface__'), {'shape': (8,), 'typestr': '|u1', 'data': (id(a), False), "
+        "'version': 3})\nprint('ESCAPED', np.asarray(a))"),
+    "str_subclass_instance_dict_key": (
+        "class S(str):\n    def startswith(self, *a):\n        return False\nclass A: pass\na = A()\n"
+        "a.__dict__[S('__array_interface__')] = {'shape': (8,), 'typestr': '|u1', 'data': (id(a), False), "
+        "'version': 3}\nprint('ESCAPED', np.asarray(a))"),
+    "ndarray_objects_over_buffer": "x = np.ndarray((1,), object, bytearray(8))\nprint('ESCAPED', x)",
+    "ndarray_type_objects_over_buffer": "x = type(np.zeros(1))((1,), object, bytearray(8))\nprint('ESCAPED', x)",
+    "recarray_objects_over_buffer": "x = np.recarray((1,), dtype=[('a', 'O')], buf=bytearray(8))\nprint('ESCAPED', x)",
+    "dataclass_typeddict_dunder_field": (
+        "import typing, dataclasses\nT = typing.TypedDict('T', {'__array_interface__': dict})\n"
+        "D = dataclasses.dataclass(T)\nprint('ESCAPED', D)"),
+    "pil_font_class_opens_path": (
+        "from PIL import ImageFont\nF = type(ImageFont.load_default(12))\nprint('ESCAPED')\nF('{file}', 10)"),
+    "mpl_fontconfig_pattern_file": (
+        "fig, ax = plt.subplots()\nt = ax.text(0, 0, 'x', fontproperties='DejaVu Sans:file={file}')\n"
+        "print('ESCAPED', t.get_fontproperties().get_file())\nfig.canvas.draw()"),
+    "mpl_fontproperties_fname": (
+        "fig, ax = plt.subplots()\nfp = type(ax.text(0, 0, 'x').get_fontproperties())(fname='{file}')\n"
+        "print('ESCAPED', fp.get_file())"),
+    "skimage_cascade_path": "from skimage.feature import Cascade\nprint('ESCAPED')\nCascade('{file}')",
+    "np_test_runner": "print('ESCAPED', np.test)\nnp.test(extra_argv=['--junitxml={marker}'])",
 }
 
 
