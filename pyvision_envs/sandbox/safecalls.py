@@ -73,7 +73,9 @@ def image_open(fp: Any, mode: str = "r", formats: Any = None) -> Any:
     if not isinstance(fp, _MEMORY):
         raise PermissionError("Image.open takes an io.BytesIO in the sandbox (files are not available); the "
                               "input images are already open as image_clue_0, image_clue_1, ...")
-    allowed = [f for f in (formats or IMAGE_FORMATS) if str(f).upper() in IMAGE_FORMATS]
+    # plain upper-case copies: PIL calls .upper() on what it is given, and an agent str subclass answers as it likes
+    allowed = [u for u in (str.__str__(f).upper() for f in (formats or IMAGE_FORMATS) if isinstance(f, str))
+               if u in IMAGE_FORMATS]
     if not allowed:
         raise ValueError(f"Image.open reads {', '.join(IMAGE_FORMATS)} in the sandbox")
     with Image.open(fp, mode, allowed) as src:
@@ -121,7 +123,15 @@ def _qhull_checked(cls: type, position: int) -> Callable[..., Any]:
     def make(*args: Any, **kwargs: Any) -> Any:
         options = args[position] if len(args) > position else kwargs.get("qhull_options")
         if options is not None:
-            bad = [tok for tok in str(options).split() if not _QHULL_OPTION.match(tok)]
+            if not isinstance(options, str):
+                raise TypeError("qhull_options is a string of options such as 'QJ'")
+            # checked and passed on as a plain str: scipy calls .encode() on it, which a subclass could redefine
+            options = str.__str__(options)
+            if len(args) > position:
+                args = (*args[:position], options, *args[position + 1:])
+            else:
+                kwargs["qhull_options"] = options
+            bad = [tok for tok in options.split() if not _QHULL_OPTION.match(tok)]
             if bad:
                 raise ValueError(f"qhull options {bad} are not allowed in the sandbox (no file output); use "
                                  "Q/P/C/A/E/R/W/V/U options such as 'QJ' or 'Qbb Qc Qz'")
@@ -180,6 +190,9 @@ def flann_matcher(*args: Any, **kwargs: Any) -> Any:
     """``cv2.FlannBasedMatcher`` whose index and search parameters name no file."""
     import cv2
 
+    # plain dict copies, checked and passed on: cv2 reads a dict subclass's real items, not its overridden methods
+    args = tuple(dict(p) if isinstance(p, dict) else p for p in args)
+    kwargs = {k: dict(p) if isinstance(p, dict) else p for k, p in kwargs.items()}
     for params in [*args, *kwargs.values()]:
         if not isinstance(params, dict) or "filename" in params or params.get("algorithm") == _FLANN_INDEX_SAVED:
             raise ValueError("FlannBasedMatcher takes dicts of index/search parameters in the sandbox, without a "

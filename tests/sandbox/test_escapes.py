@@ -255,7 +255,7 @@ ATTEMPTS = {
         "import typing, dataclasses\nT = typing.TypedDict('T', {'__array_interface__': dict})\n"
         "D = dataclasses.dataclass(T)\nprint('ESCAPED', D)"),
     "pil_font_class_opens_path": (
-        "from PIL import ImageFont\nF = type(ImageFont.load_default(12))\nprint('ESCAPED')\nF('{file}', 10)"),
+        "from PIL import ImageFont\nF = type(ImageFont.load_default(12))\nprint('ESCAPED', F('{file}', 10))"),
     "mpl_fontconfig_pattern_file": (
         "fig, ax = plt.subplots()\nt = ax.text(0, 0, 'x', fontproperties='DejaVu Sans:file={file}')\n"
         "print('ESCAPED', t.get_fontproperties().get_file())\nfig.canvas.draw()"),
@@ -263,6 +263,21 @@ ATTEMPTS = {
         "fig, ax = plt.subplots()\nfp = type(ax.text(0, 0, 'x').get_fontproperties())(fname='{file}')\n"
         "print('ESCAPED', fp.get_file())"),
     "skimage_cascade_path": "from skimage.feature import Cascade\nprint('ESCAPED')\nCascade('{file}')",
+    # stand-ins that check an argument must pass on what they checked: a str or dict subclass of the agent's
+    # answers the library's own .encode()/.upper()/item reads differently (here with harmless options and
+    # formats: qhull itself ignores 'TO file', and EPS's Ghostscript is stopped by the OS layer)
+    "qhull_options_str_subclass": (
+        "class S(str):\n    def __str__(self):\n        return 'QJ'\n    def split(self):\n        return ['QJ']\n"
+        "    def encode(self, *a):\n        return b'Tv'\nfrom scipy.spatial import ConvexHull\n"
+        "print('ESCAPED', ConvexHull(np.random.rand(10, 2), qhull_options=S('TO {marker}')).vertices)"),
+    "flann_dict_subclass": (
+        "import cv2\nclass D(dict):\n    def __contains__(self, k):\n        return False\n"
+        "    def get(self, k, d=None):\n        return 1\n"
+        "m = cv2.FlannBasedMatcher(D(algorithm=254, filename='{file}'), {})\nprint('ESCAPED', m)\nm.train()"),
+    "pil_open_formats_str_subclass": (
+        "import io\nfrom PIL import Image\nclass S(str):\n    def __str__(self):\n        return 'PNG'\n"
+        "    def upper(self):\n        return 'XBM'\nb = io.BytesIO(b'#define im_width 8\\n#define im_height 2\\n"
+        "static char im_bits[] = {\\n0x00,0x00\\n};\\n')\nprint('ESCAPED', Image.open(b, formats=[S('XBM')]).size)"),
     "np_test_runner": "print('ESCAPED', np.test)\nnp.test(extra_argv=['--junitxml={marker}'])",
 }
 
