@@ -112,8 +112,13 @@ class Guards:
                                  f"{blocked_alternative(name)}")
         if isinstance(obj, types.ModuleType):
             raise AttributeError("real modules are not reachable in the sandbox")
-        if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):
-            return self._safe_format(obj, name)
+        if name in ("format", "format_map"):
+            # also str subclasses (np.str_, the agent's), unbound or bound, and super() inside them
+            target = obj.__self__ if isinstance(obj, super) else obj
+            if isinstance(target, type) and issubclass(target, str):
+                return self._safe_format(str, name)
+            if isinstance(target, str):
+                return self._safe_format(target, name)
         value = getattr(obj, name)
         if isinstance(value, types.ModuleType):
             raise AttributeError(f'"{name}" is a module; import an allowed module instead')

@@ -278,6 +278,12 @@ ATTEMPTS = {
         "import io\nfrom PIL import Image\nclass S(str):\n    def __str__(self):\n        return 'PNG'\n"
         "    def upper(self):\n        return 'XBM'\nb = io.BytesIO(b'#define im_width 8\\n#define im_height 2\\n"
         "static char im_bits[] = {\\n0x00,0x00\\n};\\n')\nprint('ESCAPED', Image.open(b, formats=[S('XBM')]).size)"),
+    "format_through_super": (
+        "class S(str):\n    def go(self):\n        return super().format(1)\n"
+        "print('ESCAPED', S('{0.__class__.__mro__[1].__subclasses__}').go())"),
+    "format_unbound_str_subclass": "print('ESCAPED', np.str_.format('{0.__class__.__mro__[1].__subclasses__}', 1))",
+    "format_unbound_agent_str_subclass": (
+        "class S(str): pass\nprint('ESCAPED', S.format('{0.__class__.__mro__[1].__subclasses__}', 1))"),
     "np_test_runner": "print('ESCAPED', np.test)\nnp.test(extra_argv=['--junitxml={marker}'])",
 }
 
