@@ -29,8 +29,6 @@ import numpy as np
 from pyvision_envs.sandbox import safecalls
 from pyvision_envs.sandbox.facades import Facade, describe
 
-# Library classes whose constructor opens a path: type(x) of their objects is refused.
-OPENS_PATHS = frozenset({"PIL.ImageFont.FreeTypeFont"})
 # Readable on any object, when the value is a string (or None): they describe, they grant nothing.
 DESCRIPTIVE = frozenset({"__name__", "__qualname__", "__doc__", "__module__", "__version__"})
 # Special methods an agent class body may define, and read back through super(), its class or instances.
@@ -103,8 +101,8 @@ def type_of(obj: Any) -> type:
     cls = type(obj)
     if issubclass(cls, type):
         raise TypeError("the type of a class is not available in the sandbox; use isinstance(x, type) or x.__name__")
-    if issubclass(cls, np.ndarray) or f"{cls.__module__}.{cls.__qualname__}" in OPENS_PATHS:
-        return safecalls.class_view(cls)  # their constructors take raw buffers or paths (safecalls._ClassView)
+    if issubclass(cls, np.ndarray) or f"{cls.__module__}.{cls.__qualname__}" in safecalls.STAND_INS:
+        return safecalls.class_view(cls)  # constructors that take raw buffers or paths (safecalls._ClassView)
     return cls
 
 

@@ -260,7 +260,7 @@ class _ClassView(type):
     """What agent code sees of a library class whose constructor is dangerous: the class, except for calls.
 
     ``np.ndarray(shape, object, buffer=bytearray(8))`` makes an array of object pointers read from bytes the
-    agent wrote (any address becomes an object); ``FreeTypeFont(path)`` opens a path. ``isinstance``,
+    agent wrote (any address becomes an object); ``FreeTypeFont(path)`` opens a path (``STAND_INS``). ``isinstance``,
     ``issubclass``, ``__name__`` and class attributes behave as on the real class (``isinstance(x, np.ndarray)``,
     ``np.ndarray.sum``), and ``type(x) is np.ndarray`` holds because ``type()`` answers with the same view
     (``agentclasses.type_of``).
@@ -275,9 +275,8 @@ class _ClassView(type):
         return issubclass(sub._real if isinstance(sub, _ClassView) else sub, cls._real)
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if not issubclass(cls._real, np.ndarray):
-            raise TypeError(f"{cls._real.__name__} objects cannot be made directly in the sandbox (the constructor "
-                            "opens files); use the module's functions (ImageFont.truetype(name, size))")
+        if not issubclass(cls._real, np.ndarray):  # one of STAND_INS: its checked stand-in
+            return STAND_INS[f"{cls._real.__module__}.{cls._real.__qualname__}"]()(*args, **kwargs)
         out = cls._real(*args, **kwargs)
         base = out
         while isinstance(base, np.ndarray) and base.base is not None:
@@ -295,10 +294,19 @@ class _ClassView(type):
 
 
 _VIEWS: dict[type, _ClassView] = {}
+_QHULL = "scipy.spatial._qhull."
+# Classes whose objects agent code holds but whose constructors are offered only as checked stand-ins: type(x)
+# of such an object is a _ClassView that calls the stand-in (type(font)(path) would open any path).
+STAND_INS: dict[str, Callable[[], Callable[..., Any]]] = {
+    "PIL.ImageFont.FreeTypeFont": lambda: bundled_truetype,
+    "cv2.FlannBasedMatcher": lambda: flann_matcher,
+    **{_QHULL + name: (lambda name=name: qhull_classes()[name])
+       for name in ("ConvexHull", "Delaunay", "Voronoi", "HalfspaceIntersection")},
+}
 
 
 def class_view(real: type) -> _ClassView:
-    """The view of ``np.ndarray`` (or a subclass) or of a class that opens paths; one per class, so ``is`` holds."""
+    """The view of ``np.ndarray`` (or a subclass) or of a class in ``STAND_INS``; one per class, so ``is`` holds."""
     if real not in _VIEWS:
         _VIEWS[real] = _ClassView(real.__name__, (), {
             "_real": real, "__module__": real.__module__, "__qualname__": real.__qualname__, "__doc__": real.__doc__})

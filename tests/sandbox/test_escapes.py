@@ -284,6 +284,12 @@ ATTEMPTS = {
     "format_unbound_str_subclass": "print('ESCAPED', np.str_.format('{0.__class__.__mro__[1].__subclasses__}', 1))",
     "format_unbound_agent_str_subclass": (
         "class S(str): pass\nprint('ESCAPED', S.format('{0.__class__.__mro__[1].__subclasses__}', 1))"),
+    "flann_class_via_type": (
+        "import cv2\nM = type(cv2.FlannBasedMatcher(dict(algorithm=1, trees=5), {}))\n"
+        "print('ESCAPED', M(dict(algorithm=254, filename='{file}'), {}))"),
+    "qhull_class_via_type": (
+        "from scipy.spatial import ConvexHull\nH = type(ConvexHull(np.random.rand(10, 2)))\n"
+        "print('ESCAPED', H(np.random.rand(10, 2), qhull_options='Tv'))"),
     "np_test_runner": "print('ESCAPED', np.test)\nnp.test(extra_argv=['--junitxml={marker}'])",
 }
 
