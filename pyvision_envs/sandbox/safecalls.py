@@ -35,6 +35,8 @@ def figure_savefig(saved: Callable[[Any], None], fig: Any) -> Callable[..., None
     """``fig.savefig`` of one figure (see ``pyplot_savefig``)."""
 
     def savefig(fname: Any = None, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("backend") is not None:  # matplotlib imports the module it names ('module://any.module')
+            raise ValueError("savefig's backend= is not available in the sandbox; leave it out (Agg draws everything)")
         if isinstance(fname, _MEMORY):
             fig.savefig(fname, *args, **kwargs)
         elif fname is None or isinstance(fname, (str, os.PathLike)):
