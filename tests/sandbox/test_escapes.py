@@ -292,7 +292,7 @@ ATTEMPTS = {
         "print('ESCAPED', H(np.random.rand(10, 2), qhull_options='Tv'))"),
     "savefig_backend_imports_module": (
         "import io\nfig, ax = plt.subplots()\ntry:\n    fig.savefig(io.BytesIO(), format='png', backend='module://this')\n"
-        "except ModuleNotFoundError:\n    print('ESCAPED: imported by name')"),
+        "except ImportError:\n    print('ESCAPED: imported by name')"),
     "np_test_runner": "print('ESCAPED', np.test)\nnp.test(extra_argv=['--junitxml={marker}'])",
 }
 
