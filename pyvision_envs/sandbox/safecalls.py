@@ -333,3 +333,24 @@ def harden_fonts() -> None:
         original(self, file)
 
     font_manager.FontProperties.set_file = set_file
+
+
+def harden_skimage() -> None:
+    """``regionprops(...)[0][key]`` reads ``getattr(region, key)``: public property names only.
+
+    Otherwise ``region['__dict__']`` is the library object's own dict, and a ``'__array_interface__'`` key
+    written into it makes ``np.asarray(region)`` read raw memory. Runs in the fork server before any worker exists
+    (``regionprops_table(properties=...)`` reads through the same method).
+    """
+    try:
+        from skimage.measure._regionprops import RegionProperties
+    except ImportError:
+        return
+    original = RegionProperties.__getitem__
+
+    def getitem(self: Any, key: Any) -> Any:
+        if type(key) is not str or key.startswith("_"):
+            raise KeyError(f"{key!r}: region properties are read by their public names ('area', 'bbox', ...)")
+        return original(self, key)
+
+    RegionProperties.__getitem__ = getitem

@@ -293,6 +293,10 @@ ATTEMPTS = {
     "savefig_backend_imports_module": (
         "import io\nfig, ax = plt.subplots()\ntry:\n    fig.savefig(io.BytesIO(), format='png', backend='module://this')\n"
         "except ImportError:\n    print('ESCAPED: imported by name')"),
+    "skimage_regionprops_dunder_key": (
+        "from skimage.measure import regionprops\np = regionprops(np.ones((4, 4), int))[0]\nd = p['__dict__']\n"
+        "d['__array_interface__'] = {'shape': (8,), 'typestr': '|u1', 'data': (id(p), False), 'version': 3}\n"
+        "print('ESCAPED', np.asarray(p))"),
     "np_test_runner": "print('ESCAPED', np.test)\nnp.test(extra_argv=['--junitxml={marker}'])",
 }
 
