@@ -24,6 +24,9 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from pyvision_envs.sandbox import safecalls
 from pyvision_envs.sandbox.facades import Facade, describe
 
 # Readable on any object, when the value is a string (or None): they describe, they grant nothing.
@@ -98,6 +101,8 @@ def type_of(obj: Any) -> type:
     cls = type(obj)
     if issubclass(cls, type):
         raise TypeError("the type of a class is not available in the sandbox; use isinstance(x, type) or x.__name__")
+    if issubclass(cls, np.ndarray) or f"{cls.__module__}.{cls.__qualname__}" in safecalls.STAND_INS:
+        return safecalls.class_view(cls)  # constructors that take raw buffers or paths (safecalls._ClassView)
     return cls
 
 
@@ -124,7 +129,7 @@ def check_slots(cls: type) -> None:
     if slots is None:
         return
     names = [slots] if isinstance(slots, str) else list(slots)
-    bad = [n for n in names if not isinstance(n, str) or n.startswith("_")]
+    bad = [n for n in names if type(n) is not str or n.startswith("_")]
     if bad:
         raise TypeError(f"class {cls.__name__}: __slots__ may only name public attributes in the sandbox, not {bad}")
 
@@ -170,7 +175,7 @@ class InstanceDict(dict):
     __slots__ = ("_owner",)
 
     def _target(self, key: Any) -> dict[str, Any]:
-        if not isinstance(key, str) or key.startswith("_"):
+        if type(key) is not str or key.startswith("_"):  # exact str: a subclass can override startswith
             raise KeyError(f"{key!r}: only public attribute names can be set through __dict__ in the sandbox")
         owner = getattr(self, "_owner", None)
         if owner is None:
@@ -247,15 +252,18 @@ def harden_enum() -> None:
     create = enum.EnumType._create_
 
     def checked_create(cls: Any, class_name: Any, names: Any, **kwargs: Any) -> Any:
+        # Plain, concrete copies: enum re-reads what it is given, and the agent's str, list or tuple subclasses
+        # could answer differently the second time.
         if isinstance(names, str):
+            names = str.__str__(names)
             listed: list[Any] = names.replace(",", " ").split()
         elif isinstance(names, collections.abc.Mapping):
             names = dict(names)
             listed = list(names)
         else:
-            names = list(names)
-            listed = [n if isinstance(n, str) else n[0] for n in names]
-        bad = [n for n in listed if not isinstance(n, str) or n.startswith("_")]
+            names = [n if type(n) is str else tuple(n) for n in names]
+            listed = [n if type(n) is str else n[0] for n in names]
+        bad = [n for n in listed if type(n) is not str or n.startswith("_")]
         if bad:
             raise ValueError(f"enum member names may not start with '_' in the sandbox: {bad}; rename them")
         if kwargs.get("type") not in (None, *ALLOWED_BASES):

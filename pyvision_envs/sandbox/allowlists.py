@@ -60,7 +60,7 @@ ALLOW: dict[str, tuple[str, ...]] = {
         "select", "set_printoptions", "setbufsize", "setdiff1d", "seterr", "seterrcall", "setxor1d", "shape",
         "shares_memory", "short", "sign", "signbit", "signedinteger", "sin", "sinc", "single", "sinh", "size",
         "sort", "sort_complex", "spacing", "split", "sqrt", "square", "squeeze", "stack", "std", "str_",
-        "subtract", "sum", "swapaxes", "take", "take_along_axis", "tan", "tanh", "tensordot", "test", "tile",
+        "subtract", "sum", "swapaxes", "take", "take_along_axis", "tan", "tanh", "tensordot", "tile",
         "timedelta64", "trace", "transpose", "trapezoid", "tri", "tril", "tril_indices", "tril_indices_from",
         "trim_zeros", "triu", "triu_indices", "triu_indices_from", "true_divide", "trunc", "typecodes",
         "typename", "ubyte", "ufunc", "uint", "uint16", "uint32", "uint64", "uint8", "uintc", "uintp", "ulong",

@@ -5,7 +5,8 @@ when a listed name disappears). Left out on review: everything that reads or wri
 ``data``, ``viewer`` of skimage; ``cv2.imread``/``imwrite``/``VideoCapture``/``VideoWriter``/``FileStorage``,
 ``CascadeClassifier`` and the model loaders ``FaceDetectorYN``/``dnn``), GUI (windows, trackbars, ``imshow``),
 threads and process-wide settings (``setNumThreads``, scipy.fft's ``set_workers``/backends), raw LAPACK/BLAS
-handles by name (``get_blas_funcs``/``get_lapack_funcs``), dask (``apply_parallel``) and ``lookfor``.
+handles by name (``get_blas_funcs``/``get_lapack_funcs``), dask (``apply_parallel``), ``lookfor`` and
+skimage's ``Cascade`` (loads its XML from a path).
 (``opening``, ``profile_line`` and ``lasso_path`` are compute functions despite their names.)
 cv2's numeric constants are offered by type (``build_facade(numbers=True)``), not listed. Methods of cv2
 objects that take file names (``read``/``write``/``save``/``load``) are refused by the guards, and qhull's
@@ -283,7 +284,7 @@ ALLOW_TOOLS: dict[str, tuple[str, ...]] = {
         "slic", "watershed"
     ),
     "skimage.feature": (
-        "BRIEF", "CENSURE", "Cascade", "ORB", "SIFT", "blob_dog", "blob_doh", "blob_log", "canny",
+        "BRIEF", "CENSURE", "ORB", "SIFT", "blob_dog", "blob_doh", "blob_log", "canny",
         "corner_fast", "corner_foerstner", "corner_harris", "corner_kitchen_rosenfeld", "corner_moravec",
         "corner_orientations", "corner_peaks", "corner_shi_tomasi", "corner_subpix", "daisy",
         "draw_haar_like_feature", "draw_multiblock_lbp", "fisher_vector", "graycomatrix", "graycoprops",

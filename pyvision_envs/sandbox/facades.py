@@ -197,6 +197,7 @@ def build_all(show: Callable[..., Any], video_reader_stub: Any, saved: Callable[
     ``runtime``: facades made of the worker's own stand-ins only (``traceback``, ``sys``: ``worker``).
     """
     import matplotlib
+    import numpy as np
 
     from pyvision_envs.sandbox import safecalls
 
@@ -209,6 +210,8 @@ def build_all(show: Callable[..., Any], video_reader_stub: Any, saved: Callable[
         "scipy.spatial": safecalls.qhull_classes(),
         "cv2": safecalls.cv2_stand_ins(),
         "functools": {"wraps": safecalls.wraps, "update_wrapper": safecalls.update_wrapper},
+        "dataclasses": {"dataclass": safecalls.dataclass},
+        "numpy": {name: safecalls.class_view(getattr(np, name)) for name in ("ndarray", "recarray", "matrix")},
     }
     facades = build_tree({**extras, **(runtime or {})}, numbers=("cv2",))
     facades["decord"] = Facade("decord", {

@@ -130,11 +130,13 @@ def _prepare(mode: str, reason: str) -> tuple[_Spawner, str, str]:
 
     _warm_up()
     formatting.harden_matplotlib()
+    safecalls.harden_fonts()
     agentclasses.harden_enum()
     seccomp.worker_filter()  # built once here; every worker inherits it
     facades = facades_mod.build_all(worker.show_dispatch, worker.video_reader_stub, worker.saved_dispatch,
                                     worker.runtime_modules())
     safecalls.harden_sklearn()  # after build_all: every allowed sklearn module is imported by then
+    safecalls.harden_skimage()
     worker.RUNTIME_MB = _address_space_mb()
     # The runtime's objects out of the collector's sight: a worker's first full collection would otherwise
     # touch, and so copy, every page that holds one (bench/sandbox.py: ~45 MB more unique memory per worker).

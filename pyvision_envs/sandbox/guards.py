@@ -66,6 +66,17 @@ def _allowed_on(obj: Any, name: str) -> bool:
     return False
 
 
+def attr_name(name: Any) -> str:
+    """An attribute name as a plain ``str``.
+
+    A ``str`` subclass of the agent's can override ``startswith``/``__eq__`` and so pass every check here while
+    the interpreter's ``getattr`` reads its real characters (``getattr(f, S('__globals__'))``).
+    """
+    if not isinstance(name, str):
+        raise TypeError("attribute name must be a string")
+    return str.__str__(name)  # an exact str, the same characters, none of the subclass's methods
+
+
 class Guards:
     """Builds the restricted globals for one worker and owns the per-worker hooks."""
 
@@ -86,8 +97,7 @@ class Guards:
             return default
 
     def _getattr(self, obj: Any, name: str) -> Any:
-        if not isinstance(name, str):
-            raise TypeError("attribute name must be a string")
+        name = attr_name(name)
         if name.startswith("_"):
             if name not in agentclasses.READABLE_PRIVATE:
                 raise AttributeError(agentclasses.refusal(name))
@@ -102,8 +112,13 @@ class Guards:
                                  f"{blocked_alternative(name)}")
         if isinstance(obj, types.ModuleType):
             raise AttributeError("real modules are not reachable in the sandbox")
-        if name in ("format", "format_map") and (obj is str or isinstance(obj, str)):
-            return self._safe_format(obj, name)
+        if name in ("format", "format_map"):
+            # also str subclasses (np.str_, the agent's), unbound or bound, and super() inside them
+            target = obj.__self__ if isinstance(obj, super) else obj
+            if isinstance(target, type) and issubclass(target, str):
+                return self._safe_format(str, name)
+            if isinstance(target, str):
+                return self._safe_format(target, name)
         value = getattr(obj, name)
         if isinstance(value, types.ModuleType):
             raise AttributeError(f'"{name}" is a module; import an allowed module instead')
@@ -128,7 +143,7 @@ class Guards:
         a yes or no grants nothing.
         """
         if isinstance(name, str) and name.startswith("__") and not isinstance(obj, Facade):
-            return builtins.hasattr(obj, name)
+            return builtins.hasattr(obj, attr_name(name))
         try:
             self.getattr(obj, name)
         except AttributeError:
@@ -171,13 +186,15 @@ class Guards:
 
     def setattr(self, obj: Any, name: str, value: Any) -> None:
         """The ``setattr`` builtin, through the guards."""
-        if not isinstance(name, str) or name.startswith("_"):
+        name = attr_name(name)
+        if name.startswith("_"):
             raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
         setattr(self.write(obj), name, value)
 
     def delattr(self, obj: Any, name: str) -> None:
         """The ``delattr`` builtin, through the guards."""
-        if not isinstance(name, str) or name.startswith("_"):
+        name = attr_name(name)
+        if name.startswith("_"):
             raise AttributeError(f'"{name}": names starting with "_" are not allowed in the sandbox')
         delattr(self.write(obj), name)
 

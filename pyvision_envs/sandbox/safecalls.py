@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 _MEMORY = (io.BytesIO,)
 
 
@@ -33,6 +35,8 @@ def figure_savefig(saved: Callable[[Any], None], fig: Any) -> Callable[..., None
     """``fig.savefig`` of one figure (see ``pyplot_savefig``)."""
 
     def savefig(fname: Any = None, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("backend") is not None:  # matplotlib imports the module it names ('module://any.module')
+            raise ValueError("savefig's backend= is not available in the sandbox; leave it out (Agg draws everything)")
         if isinstance(fname, _MEMORY):
             fig.savefig(fname, *args, **kwargs)
         elif fname is None or isinstance(fname, (str, os.PathLike)):
@@ -71,7 +75,9 @@ def image_open(fp: Any, mode: str = "r", formats: Any = None) -> Any:
     if not isinstance(fp, _MEMORY):
         raise PermissionError("Image.open takes an io.BytesIO in the sandbox (files are not available); the "
                               "input images are already open as image_clue_0, image_clue_1, ...")
-    allowed = [f for f in (formats or IMAGE_FORMATS) if str(f).upper() in IMAGE_FORMATS]
+    # plain upper-case copies: PIL calls .upper() on what it is given, and an agent str subclass answers as it likes
+    allowed = [u for u in (str.__str__(f).upper() for f in (formats or IMAGE_FORMATS) if isinstance(f, str))
+               if u in IMAGE_FORMATS]
     if not allowed:
         raise ValueError(f"Image.open reads {', '.join(IMAGE_FORMATS)} in the sandbox")
     with Image.open(fp, mode, allowed) as src:
@@ -119,7 +125,15 @@ def _qhull_checked(cls: type, position: int) -> Callable[..., Any]:
     def make(*args: Any, **kwargs: Any) -> Any:
         options = args[position] if len(args) > position else kwargs.get("qhull_options")
         if options is not None:
-            bad = [tok for tok in str(options).split() if not _QHULL_OPTION.match(tok)]
+            if not isinstance(options, str):
+                raise TypeError("qhull_options is a string of options such as 'QJ'")
+            # checked and passed on as a plain str: scipy calls .encode() on it, which a subclass could redefine
+            options = str.__str__(options)
+            if len(args) > position:
+                args = (*args[:position], options, *args[position + 1:])
+            else:
+                kwargs["qhull_options"] = options
+            bad = [tok for tok in options.split() if not _QHULL_OPTION.match(tok)]
             if bad:
                 raise ValueError(f"qhull options {bad} are not allowed in the sandbox (no file output); use "
                                  "Q/P/C/A/E/R/W/V/U options such as 'QJ' or 'Qbb Qc Qz'")
@@ -178,6 +192,9 @@ def flann_matcher(*args: Any, **kwargs: Any) -> Any:
     """``cv2.FlannBasedMatcher`` whose index and search parameters name no file."""
     import cv2
 
+    # plain dict copies, checked and passed on: cv2 reads a dict subclass's real items, not its overridden methods
+    args = tuple(dict(p) if isinstance(p, dict) else p for p in args)
+    kwargs = {k: dict(p) if isinstance(p, dict) else p for k, p in kwargs.items()}
     for params in [*args, *kwargs.values()]:
         if not isinstance(params, dict) or "filename" in params or params.get("algorithm") == _FLANN_INDEX_SAVED:
             raise ValueError("FlannBasedMatcher takes dicts of index/search parameters in the sandbox, without a "
@@ -214,3 +231,126 @@ def harden_sklearn() -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("sklearn") and getattr(module, "check_memory", None) is original:
             module.check_memory = check_memory
+
+
+def _check_dataclass_fields(cls: Any) -> None:
+    import keyword
+
+    names = list(vars(cls).get("__annotations__", {})) if isinstance(cls, type) else []
+    bad = [n for n in names if n != "_" and (type(n) is not str or not n.isidentifier() or n.startswith("_")
+                                             or keyword.iskeyword(n))]
+    if bad:
+        raise TypeError(f"dataclass fields must be public identifiers in the sandbox, not {bad}; rename them")
+
+
+def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+    """``dataclasses.dataclass`` of classes whose fields are public identifiers.
+
+    The real one writes its field names into generated source (``exec``) and sets them as attributes, and a
+    functional ``TypedDict`` carries any string as a field name: ``'__array_interface__'`` or code.
+    """
+    import dataclasses
+
+    def wrap(c: Any) -> Any:
+        _check_dataclass_fields(c)
+        return dataclasses.dataclass(c, **kwargs)
+
+    return wrap if cls is None else wrap(cls)
+
+
+class _ClassView(type):
+    """What agent code sees of a library class whose constructor is dangerous: the class, except for calls.
+
+    ``np.ndarray(shape, object, buffer=bytearray(8))`` makes an array of object pointers read from bytes the
+    agent wrote (any address becomes an object); ``FreeTypeFont(path)`` opens a path (``STAND_INS``). ``isinstance``,
+    ``issubclass``, ``__name__`` and class attributes behave as on the real class (``isinstance(x, np.ndarray)``,
+    ``np.ndarray.sum``), and ``type(x) is np.ndarray`` holds because ``type()`` answers with the same view
+    (``agentclasses.type_of``).
+    """
+
+    _real: type
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls._real)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return issubclass(sub._real if isinstance(sub, _ClassView) else sub, cls._real)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if not issubclass(cls._real, np.ndarray):  # one of STAND_INS: its checked stand-in
+            return STAND_INS[f"{cls._real.__module__}.{cls._real.__qualname__}"]()(*args, **kwargs)
+        out = cls._real(*args, **kwargs)
+        base = out
+        while isinstance(base, np.ndarray) and base.base is not None:
+            base = base.base
+        if out.dtype.hasobject and not isinstance(base, np.ndarray):
+            raise TypeError("an array of objects cannot be made over a memory buffer in the sandbox; use "
+                            "np.array(items, dtype=object)")
+        return out
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(cls._real, name)
+
+    def __repr__(cls) -> str:
+        return repr(cls._real)
+
+
+_VIEWS: dict[type, _ClassView] = {}
+_QHULL = "scipy.spatial._qhull."
+# Classes whose objects agent code holds but whose constructors are offered only as checked stand-ins: type(x)
+# of such an object is a _ClassView that calls the stand-in (type(font)(path) would open any path).
+STAND_INS: dict[str, Callable[[], Callable[..., Any]]] = {
+    "PIL.ImageFont.FreeTypeFont": lambda: bundled_truetype,
+    "cv2.FlannBasedMatcher": lambda: flann_matcher,
+    **{_QHULL + name: (lambda name=name: qhull_classes()[name])
+       for name in ("ConvexHull", "Delaunay", "Voronoi", "HalfspaceIntersection")},
+}
+
+
+def class_view(real: type) -> _ClassView:
+    """The view of ``np.ndarray`` (or a subclass) or of a class in ``STAND_INS``; one per class, so ``is`` holds."""
+    if real not in _VIEWS:
+        _VIEWS[real] = _ClassView(real.__name__, (), {
+            "_real": real, "__module__": real.__module__, "__qualname__": real.__qualname__, "__doc__": real.__doc__})
+    return _VIEWS[real]
+
+
+def harden_fonts() -> None:
+    """Fonts by file: matplotlib's ``FontProperties`` may name only the fonts matplotlib already knows.
+
+    ``fontproperties='DejaVu Sans:file=/any/path'`` (a fontconfig pattern) and ``FontProperties(fname=path)``
+    make the renderer open that path. Runs in the fork server before any worker exists.
+    """
+    from matplotlib import font_manager
+
+    known = {os.path.realpath(f.fname) for f in font_manager.fontManager.ttflist + font_manager.fontManager.afmlist}
+    known |= {os.path.realpath(p) for p in _bundled_fonts().values()}
+    original = font_manager.FontProperties.set_file
+
+    def set_file(self: Any, file: Any) -> None:
+        if file is not None and os.path.realpath(os.fspath(file)) not in known:
+            raise ValueError("fonts are chosen by family name in the sandbox (family='DejaVu Sans'), not by file")
+        original(self, file)
+
+    font_manager.FontProperties.set_file = set_file
+
+
+def harden_skimage() -> None:
+    """``regionprops(...)[0][key]`` reads ``getattr(region, key)``: public property names only.
+
+    Otherwise ``region['__dict__']`` is the library object's own dict, and a ``'__array_interface__'`` key
+    written into it makes ``np.asarray(region)`` read raw memory. Runs in the fork server before any worker exists
+    (``regionprops_table(properties=...)`` reads through the same method).
+    """
+    try:
+        from skimage.measure._regionprops import RegionProperties
+    except ImportError:
+        return
+    original = RegionProperties.__getitem__
+
+    def getitem(self: Any, key: Any) -> Any:
+        if type(key) is not str or key.startswith("_"):
+            raise KeyError(f"{key!r}: region properties are read by their public names ('area', 'bbox', ...)")
+        return original(self, key)
+
+    RegionProperties.__getitem__ = getitem

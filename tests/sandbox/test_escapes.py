@@ -233,6 +233,71 @@ ATTEMPTS = {
         "fig, ax = plt.subplots()\nbars = ax.bar([0], [1.0])\n"
         "labels = ax.bar_label(bars, fmt='{0.__class__.__mro__[1].__subclasses__}')\n"
         "print(labels[0].get_text())"),
+    # red team of issue 10's surface: a str subclass as attribute name, raw buffers as object arrays, generated
+    # dataclass code, and library classes that open paths
+    "str_subclass_attribute_name": (
+        "class S(str):\n    def startswith(self, *a):\n        return False\n"
+        "sc = getattr(getattr(getattr((), S('__class__')), S('__base__')), S('__subclasses__'))()\nprint('ESCAPED')\n"
+        "w = [c for c in sc if c.__name__ == '_wrap_close'][0]\n"
+        "getattr(getattr(w, S('__init__')), S('__globals__'))['system']('touch {marker}')"),
+    "str_subclass_setattr_dunder": (
+        "class S(str):\n    def startswith(self, *a):\n        return False\nclass A: pass\na = A()\n"
+        "setattr(a, S('__array_interface__'), {'shape': (8,), 'typestr': '|u1', 'data': (id(a), False), "
+        "'version': 3})\nprint('ESCAPED', np.asarray(a))"),
+    "str_subclass_instance_dict_key": (
+        "class S(str):\n    def startswith(self, *a):\n        return False\nclass A: pass\na = A()\n"
+        "a.__dict__[S('__array_interface__')] = {'shape': (8,), 'typestr': '|u1', 'data': (id(a), False), "
+        "'version': 3}\nprint('ESCAPED', np.asarray(a))"),
+    "ndarray_objects_over_buffer": "x = np.ndarray((1,), object, bytearray(8))\nprint('ESCAPED', x)",
+    "ndarray_type_objects_over_buffer": "x = type(np.zeros(1))((1,), object, bytearray(8))\nprint('ESCAPED', x)",
+    "recarray_objects_over_buffer": "x = np.recarray((1,), dtype=[('a', 'O')], buf=bytearray(8))\nprint('ESCAPED', x)",
+    "dataclass_typeddict_dunder_field": (
+        "import typing, dataclasses\nT = typing.TypedDict('T', {'__array_interface__': dict})\n"
+        "D = dataclasses.dataclass(T)\nprint('ESCAPED', D)"),
+    "pil_font_class_opens_path": (
+        "from PIL import ImageFont\nF = type(ImageFont.load_default(12))\nprint('ESCAPED', F('{file}', 10))"),
+    "mpl_fontconfig_pattern_file": (
+        "fig, ax = plt.subplots()\nt = ax.text(0, 0, 'x', fontproperties='DejaVu Sans:file={file}')\n"
+        "print('ESCAPED', t.get_fontproperties().get_file())\nfig.canvas.draw()"),
+    "mpl_fontproperties_fname": (
+        "fig, ax = plt.subplots()\nfp = type(ax.text(0, 0, 'x').get_fontproperties())(fname='{file}')\n"
+        "print('ESCAPED', fp.get_file())"),
+    "skimage_cascade_path": "from skimage.feature import Cascade\nprint('ESCAPED')\nCascade('{file}')",
+    # stand-ins that check an argument must pass on what they checked: a str or dict subclass of the agent's
+    # answers the library's own .encode()/.upper()/item reads differently (here with harmless options and
+    # formats: qhull itself ignores 'TO file', and EPS's Ghostscript is stopped by the OS layer)
+    "qhull_options_str_subclass": (
+        "class S(str):\n    def __str__(self):\n        return 'QJ'\n    def split(self):\n        return ['QJ']\n"
+        "    def encode(self, *a):\n        return b'Tv'\nfrom scipy.spatial import ConvexHull\n"
+        "print('ESCAPED', ConvexHull(np.random.rand(10, 2), qhull_options=S('TO {marker}')).vertices)"),
+    "flann_dict_subclass": (
+        "import cv2\nclass D(dict):\n    def __contains__(self, k):\n        return False\n"
+        "    def get(self, k, d=None):\n        return 1\n"
+        "m = cv2.FlannBasedMatcher(D(algorithm=254, filename='{file}'), {})\nprint('ESCAPED', m)\nm.train()"),
+    "pil_open_formats_str_subclass": (
+        "import io\nfrom PIL import Image\nclass S(str):\n    def __str__(self):\n        return 'PNG'\n"
+        "    def upper(self):\n        return 'XBM'\nb = io.BytesIO(b'#define im_width 8\\n#define im_height 2\\n"
+        "static char im_bits[] = {\\n0x00,0x00\\n};\\n')\nprint('ESCAPED', Image.open(b, formats=[S('XBM')]).size)"),
+    "format_through_super": (
+        "class S(str):\n    def go(self):\n        return super().format(1)\n"
+        "print('ESCAPED', S('{0.__class__.__mro__[1].__subclasses__}').go())"),
+    "format_unbound_str_subclass": "print('ESCAPED', np.str_.format('{0.__class__.__mro__[1].__subclasses__}', 1))",
+    "format_unbound_agent_str_subclass": (
+        "class S(str): pass\nprint('ESCAPED', S.format('{0.__class__.__mro__[1].__subclasses__}', 1))"),
+    "flann_class_via_type": (
+        "import cv2\nM = type(cv2.FlannBasedMatcher(dict(algorithm=1, trees=5), {}))\n"
+        "print('ESCAPED', M(dict(algorithm=254, filename='{file}'), {}))"),
+    "qhull_class_via_type": (
+        "from scipy.spatial import ConvexHull\nH = type(ConvexHull(np.random.rand(10, 2)))\n"
+        "print('ESCAPED', H(np.random.rand(10, 2), qhull_options='Tv'))"),
+    "savefig_backend_imports_module": (
+        "import io\nfig, ax = plt.subplots()\ntry:\n    fig.savefig(io.BytesIO(), format='png', backend='module://this')\n"
+        "except ImportError:\n    print('ESCAPED: imported by name')"),
+    "skimage_regionprops_dunder_key": (
+        "from skimage.measure import regionprops\np = regionprops(np.ones((4, 4), int))[0]\nd = p['__dict__']\n"
+        "d['__array_interface__'] = {'shape': (8,), 'typestr': '|u1', 'data': (id(p), False), 'version': 3}\n"
+        "print('ESCAPED', np.asarray(p))"),
+    "np_test_runner": "print('ESCAPED', np.test)\nnp.test(extra_argv=['--junitxml={marker}'])",
 }
 
 
