@@ -59,9 +59,10 @@ def test_expert_solves_easy_tasks_with_code(family):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES)
-def test_expert_accuracy_over_200_episodes(family):
+def test_expert_accuracy_over_100_episodes(family):
+    # 100 fresh seeds per family bound the expert's error rate well enough (>= 0.95) and keep `make test` lean
     difficulty = "easy" if family in SHOWS_FIGURES else "medium"  # 4K-ish canvases cost more per episode
-    assert expert_accuracy(family, difficulty, range(1000, 1200)) >= 0.95
+    assert expert_accuracy(family, difficulty, range(1000, 1100)) >= 0.95
 
 
 @pytest.mark.slow
