@@ -22,15 +22,6 @@ SCRIPT = {  # prompt -> the continuation the taught model writes (text, then whe
 }
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Two threads on a shared 2-core machine thrash (10x slower); one is fastest for these tiny models.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def teach(bundle, pairs, steps=300, lr=3e-3):
     """Overfit ``bundle.model`` so that each prompt text is continued greedily by its target ids."""
     tok, model = bundle.tokenizer, bundle.model

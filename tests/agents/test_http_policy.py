@@ -9,7 +9,6 @@ import urllib.request
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 import agents.http_policy as http_policy
@@ -21,14 +20,6 @@ from agents.http_server import serve_policy
 from agents.presets import load_preset
 from pyvision_envs.types import Observation
 from tests.agents.test_hf_policy import SCRIPT, SMALL, teach
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _post(url, body):

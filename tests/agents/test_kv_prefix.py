@@ -8,14 +8,6 @@ from agents.kv_prefix import PrefixCache, assemble, positions, prefill
 from agents.presets import load_preset
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def tiny():
     return load_preset("tiny", seed=0)

@@ -25,15 +25,6 @@ NEED_SMOLLM2 = pytest.mark.skipif(
 
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Two threads on a shared 2-core machine thrash (10x slower); one is fastest for these tiny models.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 PROTOCOL_TEXT = (
     "Image size: 640x480.\n<code>\n```python\ncrop = image_clue_0.crop((10, 20, 300, 400))\n"
     "arr = np.array(crop)\nprint(arr.shape, arr[:, :, 0].mean())\nplt.imshow(crop)\nplt.show()\n```\n</code>"
