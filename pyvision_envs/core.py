@@ -42,6 +42,7 @@ from PIL import Image
 from pyvision_envs.names import unknown_name
 from pyvision_envs.protocol import (
     MAX_ACTION_CHARS,
+    PROMPT_STYLES,
     Answer,
     Code,
     Malformed,
@@ -60,7 +61,8 @@ from pyvision_envs.visual_tokens import (
     images_tokens,
 )
 
-_CHOICES = {"on_tool_error": ("feed", "end"), "on_malformed": ("feed", "end"), "on_judge_error": ("raise", "zero")}
+_CHOICES = {"on_tool_error": ("feed", "end"), "on_malformed": ("feed", "end"), "on_judge_error": ("raise", "zero"),
+            "prompt": PROMPT_STYLES}
 TOOL_FAILURE = "ToolFailure"
 """First word of the error of a tool call failed by ``tool_failure_rate`` (agents may retry on it)."""
 
@@ -91,6 +93,10 @@ class EnvConfig:
     output costs bounded time."""
     image_in_context: bool = True
     """Show the input images in the prompt; ``False`` binds them in Python only (the policy must use code)."""
+    prompt: str = "full"
+    """Wording of the first message: ``"full"`` (the PyVision prompt: what the sandbox offers, how to use it) or
+    ``"brief"`` (only the image facts and the two layouts, about 60 tokens instead of 300; for small policies
+    that learn the protocol in a cold start)."""
     tool_coef: float = 0.1
     """Tool reward per successful tool call, paid only when the answer is correct."""
     tool_cap: int | None = None
@@ -261,7 +267,8 @@ class PyVisionEnv(gym.Env[Observation, str]):
 
     def _prompt(self, task: Task) -> Observation:
         """The first observation of an episode. Default: the image prompt with the task's images."""
-        return image_prompt(task.question, task.images, image_in_context=self.config.image_in_context)
+        return image_prompt(task.question, task.images, image_in_context=self.config.image_in_context,
+                            brief=self.config.prompt == "brief")
 
     def _sandbox_kwargs(self, task: Task) -> dict[str, Any]:
         """Keyword arguments of the episode's :class:`~pyvision_envs.sandbox.Sandbox`."""

@@ -312,9 +312,15 @@ _TOOLS = (
     "written.\n"
     "When you know the answer, end with it in exactly this layout:\n" + ANSWER_LAYOUT + "\n"
 )
+# The same protocol in about a fifth of the tokens (``prompt="brief"``): for small policies that learn the layout
+# in a cold start, where every prompt token is paid again in each turn's prefill and in the loss forward.
+_TOOLS_BRIEF = "Python: " + CODE_LAYOUT + " runs; print() output comes back. Answer: " + ANSWER_LAYOUT + "\n"
+PROMPT_STYLES = ("full", "brief")
+"""Wordings of the first message: ``full`` (the PyVision prompt) or ``brief`` (the layout only)."""
 
 
-def image_prompt(question: str, images: Sequence[Image.Image], image_in_context: bool = True) -> Observation:
+def image_prompt(question: str, images: Sequence[Image.Image], image_in_context: bool = True,
+                 brief: bool = False) -> Observation:
     """The first user message of an image episode (our wording of the PyVision prompt).
 
     Args:
@@ -322,8 +328,15 @@ def image_prompt(question: str, images: Sequence[Image.Image], image_in_context:
         images: The input images, bound in Python as ``image_clue_0..n``.
         image_in_context: Show the images in this message as well (default); if False they are only bound
             in Python, so the policy must use code to look.
+        brief: The layout-only wording (``prompt="brief"``): one line per image and the two layouts.
     """
     n = len(images)
+    if brief:
+        lines = [f"image_clue_{i}: PIL RGB {im.width}x{im.height}. "
+                 + (_image_marker(f"image_clue_{i}") if image_in_context else "(in Python only)")
+                 for i, im in enumerate(images)]
+        text = "\n".join(lines) + "\n" + _TOOLS_BRIEF + "Question: " + question
+        return Observation(text=text, images=tuple(images) if image_in_context else ())
     lines = [f"Answer a question about {'an image' if n == 1 else f'{n} images'}. You may think step by step "
              "and write Python code to inspect the images: crop, zoom, enhance, measure, plot."]
     lines.append("Each image is loaded in Python as a PIL image (RGB) in the global variable image_clue_i:")
@@ -334,9 +347,17 @@ def image_prompt(question: str, images: Sequence[Image.Image], image_in_context:
     return Observation(text=text, images=tuple(images) if image_in_context else ())
 
 
-def video_prompt(question: str, width: int, height: int, n_frames: int, fps: float) -> Observation:
-    """The first user message of a video episode: no frames, only the facts needed to sample them (SPEC 2)."""
+def video_prompt(question: str, width: int, height: int, n_frames: int, fps: float, brief: bool = False
+                 ) -> Observation:
+    """The first user message of a video episode: no frames, only the facts needed to sample them (SPEC 2).
+
+    ``brief``: the layout-only wording (``prompt="brief"``).
+    """
     duration = n_frames / fps if fps > 0 else 0.0
+    if brief:
+        return Observation(text=f"video_clue_0: decord-style VideoReader, {n_frames} frames, {width}x{height}, "
+                                f"{fps:g} fps; video_clue_0[i] is an H x W x 3 uint8 array.\n"
+                                + _TOOLS_BRIEF + "Question: " + question)
     text = (
         "Answer a question about a video. No frames are shown to you up front: look at the ones you need.\n"
         f"The video is loaded in Python as video_clue_0 (a decord-style VideoReader): {n_frames} frames, "

@@ -136,6 +136,21 @@ def test_image_prompt_variants():
     assert "<image>" not in hidden.text and "width 640, height 480" in hidden.text and "use code" in hidden.text
 
 
+def test_brief_prompts_keep_the_facts_and_layouts_in_a_fraction_of_the_text():
+    images = [_img(640, 480)]
+    full = protocol.image_prompt("What colour?", images, image_in_context=False)
+    brief = protocol.image_prompt("What colour?", images, image_in_context=False, brief=True)
+    assert brief.images == () and len(brief.text) < len(full.text) / 3
+    for needle in ("image_clue_0", "640x480", "in Python only", protocol.CODE_LAYOUT, protocol.ANSWER_LAYOUT,
+                   "Question: What colour?"):
+        assert needle in brief.text
+    shown = protocol.image_prompt("What colour?", images, brief=True)
+    assert shown.images == tuple(images) and "<image_clue_0><image></image_clue_0>" in shown.text
+    video = protocol.video_prompt("How many?", width=320, height=240, n_frames=300, fps=30.0, brief=True)
+    for needle in ("video_clue_0", "300 frames", "320x240", "30 fps", protocol.CODE_LAYOUT, protocol.ANSWER_LAYOUT):
+        assert needle in video.text
+
+
 def test_video_prompt_states_facts_and_shows_no_frames():
     obs = protocol.video_prompt("How many people?", width=320, height=240, n_frames=300, fps=30.0)
     assert obs.images == ()

@@ -61,6 +61,10 @@ class RunConfig(Settings):
     """Training steps (one optimizer update each, per mini-batch)."""
     grad_accum: int = 1
     """Micro-batches per optimizer step: each (mini-)batch is split into this many forward/backward passes."""
+    micro_batch_tokens: int = 0
+    """Cut micro-batches by padded size instead (replaces ``grad_accum``; 0: off): rows sorted by length, each
+    micro-batch at most this many tokens (rows x its longest row; a longer row goes alone). Short rows then stop
+    paying for a long row's padding. The gradient is the same: the loss is over the whole batch's tokens."""
     freeze_vision: bool = True
     """Keep the vision tower's weights fixed (the paper's recipe); no effect on text-only models."""
     lora: LoRASettings = field(default_factory=LoRASettings)
@@ -92,7 +96,8 @@ class RunConfig(Settings):
         if self.steps < self._MIN_STEPS:
             self._fail("steps", f"must be >= {self._MIN_STEPS}")
         self._positive("grad_accum", "keep_checkpoints", "log_every", "max_turns")
-        self._non_negative("warmup_steps", "weight_decay", "max_grad_norm", "save_every", "eval_episodes")
+        self._non_negative("warmup_steps", "weight_decay", "max_grad_norm", "save_every", "eval_episodes",
+                           "micro_batch_tokens")
         if self.lr <= 0:
             self._fail("lr", "must be > 0 (the paper uses 1e-6 for RL)")
         if self.lr_schedule not in LR_SCHEDULES:
@@ -173,6 +178,10 @@ class SFTConfig(RunConfig):
     """Passes over the data when steps is 0."""
     max_seq_tokens: int = 4096
     """Conversations longer than this are truncated (from the end) before training."""
+    balance_by: str = ""
+    """A record field (``agent``): every batch takes ``batch_size / k`` conversations from each of the field's
+    ``k`` values, so a habit learned from a mix (look, or guess) settles at the mix instead of following which
+    conversations each batch happened to draw; empty: one shuffle over all of them."""
 
     _MIN_STEPS: typing.ClassVar[int] = 0  # 0 means "run `epochs` passes"
     # Generation settings that SFT never used (they were shared fields before the GRPO sections existed).

@@ -38,6 +38,28 @@ def split(items: Sequence[T], parts: int) -> list[list[T]]:
     return [list(items[i * n // parts:(i + 1) * n // parts]) for i in range(parts)]
 
 
+def micro_batches(lengths: Sequence[int], parts: int, max_tokens: int = 0) -> list[list[int]]:
+    """Indices of the rows of each micro-batch: ``parts`` contiguous chunks, or packed by padded size.
+
+    With ``max_tokens``, rows are sorted longest first and a micro-batch holds rows while
+    ``rows x longest <= max_tokens`` (a longer row goes alone).
+
+    >>> micro_batches([5, 1, 4, 2], 2)
+    [[0, 1], [2, 3]]
+    >>> micro_batches([5, 1, 4, 2], 2, max_tokens=10)
+    [[0, 2], [3, 1]]
+    """
+    if max_tokens <= 0:
+        return split(list(range(len(lengths))), parts)
+    out: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda j: -lengths[j]):
+        if out and (len(out[-1]) + 1) * lengths[out[-1][0]] <= max_tokens:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
 @dataclass
 class TokenBatch:
     """A right-padded batch of trajectories.

@@ -36,6 +36,7 @@ from trainers.config import ConfigError, SFTConfig, field_docs, load_config, sav
 from trainers.lora import apply_lora, merge_lora
 from trainers.metrics import MetricsLogger
 from trainers.record import read_records, record_episodes
+from trainers.rollout_batch import micro_batches
 from trainers.schedules import lr_factor
 from trainers.sft_data import (
     TokenizedConversation,
@@ -82,6 +83,7 @@ class SFTTrainer:
         self.out = Path(config.output_dir)
         self.bundle = bundle
         self.device = _device()
+        self._strata: list[list[int]] = []  # conversation indices per balance_by value (load_data)
 
     # ----- data -----
     def data_path(self) -> Path:
@@ -102,15 +104,24 @@ class SFTTrainer:
         """Read, validate and tokenize every conversation (truncated to ``max_seq_tokens``)."""
         tok, proc = self.bundle.tokenizer, self.bundle.processor
         pad = tok.convert_tokens_to_ids("<|image_pad|>") if proc is not None else None
-        out = []
+        out, groups, key = [], [], self.cfg.balance_by
         for conv in read_records(self.data_path()):
             t = tokenize_conversation(tok, conv.messages, proc, source=conv.source)
             t = truncate(t, self.cfg.max_seq_tokens, pad)
-            if t.assistant_tokens:
-                out.append(t)
+            if not t.assistant_tokens:
+                continue
+            if key and key not in conv.record:
+                raise ConfigError(f"{conv.source}: the record has no field {key!r} to balance batches by "
+                                  f"(balance_by); its fields are {sorted(conv.record)}")
+            out.append(t)
+            groups.append(str(conv.record.get(key, "")))
         if not out:
             raise ConfigError(f"{self.data_path()}: no conversation keeps an assistant token within "
                               f"max_seq_tokens={self.cfg.max_seq_tokens}; raise it")
+        self._strata = [[i for i, g in enumerate(groups) if g == v] for v in sorted(set(groups))]
+        if key and self.cfg.batch_size % len(self._strata):
+            raise ConfigError(f"balance_by={key!r}: the data has {len(self._strata)} values of {key!r}, which "
+                              f"must divide batch_size={self.cfg.batch_size}")
         return out
 
     def total_steps(self, n_examples: int) -> int:
@@ -120,13 +131,19 @@ class SFTTrainer:
         return self.cfg.epochs * math.ceil(n_examples / self.cfg.batch_size)
 
     def batch_indices(self, step: int, n: int) -> list[int]:
-        """Example indices of optimizer step ``step``: a fresh seeded shuffle per epoch, wrapping around."""
-        bs = self.cfg.batch_size
+        """Example indices of optimizer step ``step``: a fresh seeded shuffle per epoch, wrapping around.
+
+        With ``balance_by`` (after :meth:`load_data`), each of its values' conversations is shuffled the same
+        way on its own and gives ``batch_size / k`` indices per step.
+        """
+        strata = self._strata if self.cfg.balance_by else [list(range(n))]
+        per = self.cfg.batch_size // len(strata)
         out = []
-        for k in range(step * bs, step * bs + bs):
-            epoch, pos = divmod(k, n)
-            order = torch.randperm(n, generator=torch.Generator().manual_seed(self.cfg.seed * 7919 + epoch))
-            out.append(int(order[pos]))
+        for s, members in enumerate(strata):
+            for k in range(step * per, step * per + per):
+                epoch, pos = divmod(k, len(members))
+                seed = self.cfg.seed * 7919 + epoch + s * 1_000_003
+                out.append(members[int(torch.randperm(len(members), generator=torch.Generator().manual_seed(seed))[pos])])
         return out
 
     # ----- training -----
@@ -148,15 +165,13 @@ class SFTTrainer:
         return opt, sched, start
 
     def _step(self, data: Sequence[TokenizedConversation], idx: list[int], opt: Any) -> dict[str, float]:
-        """One optimizer step over ``idx``, split into ``grad_accum`` micro-batches; token-mean loss."""
+        """One optimizer step over ``idx``, in micro-batches (``grad_accum`` or ``micro_batch_tokens``); token-mean loss."""
         cfg, model = self.cfg, self.bundle.model
         tokens = sum(data[i].assistant_tokens for i in idx)
-        micro = len(idx) // cfg.grad_accum
         total = 0.0
         opt.zero_grad(set_to_none=True)
-        for k in range(cfg.grad_accum):
-            batch = collate([data[i] for i in idx[k * micro:(k + 1) * micro]], self.bundle.tokenizer.pad_token_id,
-                            self.bundle.processor)
+        for part in micro_batches([len(data[i].ids) for i in idx], cfg.grad_accum, cfg.micro_batch_tokens):
+            batch = collate([data[idx[k]] for k in part], self.bundle.tokenizer.pad_token_id, self.bundle.processor)
             batch = {name: v.to(self.device) for name, v in batch.items()}
             with torch.autocast(self.device.type, dtype=torch.bfloat16,
                                 enabled=cfg.bf16 and self.device.type == "cuda"):

@@ -61,7 +61,8 @@ class VideoEnv(PyVisionEnv):
     def _prompt(self, task: Task) -> Observation:
         """The video prompt (size, frame count, fps; no frames unless ``frames_up_front``)."""
         video = self._open(task)
-        obs = video_prompt(task.question, video.width, video.height, video.num_frames, video.fps)
+        obs = video_prompt(task.question, video.width, video.height, video.num_frames, video.fps,
+                           brief=self.config.prompt == "brief")
         k = min(self.frames_up_front, video.num_frames)
         if k:
             idx = sorted({int(round(i)) for i in np.linspace(0, video.num_frames - 1, k)})

@@ -54,6 +54,28 @@ def test_image_task_env_python_only_variant():
         env.close()
 
 
+def test_brief_prompt_plays_the_same_episode():
+    """``prompt="brief"`` changes only the first message's wording: same task, same tools, same grading."""
+    full, brief = (gym.make("PyVision/VisualSearch-Easy-v0", image_in_context=False, prompt=p) for p in ("full", "brief"))
+    try:
+        (obs_f, info_f), (obs_b, info_b) = full.reset(seed=4), brief.reset(seed=4)
+        assert info_f["task_id"] == info_b["task_id"] and len(obs_b.text) < len(obs_f.text) / 2
+        code = "<code>\n```python\nprint(image_clue_0.size)\n```\n</code>"
+        assert full.step(code)[0].text == brief.step(code)[0].text and "(1024, 768)" in brief.step(code)[0].text
+        wins = []
+        for letter in "ABCD":  # the same grading: one episode per option, equal rewards under both wordings
+            rewards = [env.reset(seed=4) and env.step(f"<answer>\n\\boxed{{{letter}}}\n</answer>")[1]
+                       for env in (full, brief)]
+            assert rewards[0] == rewards[1]
+            wins.append(rewards[0] > 0)
+        assert sum(wins) == 1
+    finally:
+        full.close()
+        brief.close()
+    with pytest.raises(ValueError, match=r"prompt='short': use one of \('full', 'brief'\)"):
+        gym.make("PyVision/VisualSearch-Easy-v0", prompt="short")
+
+
 def test_image_task_env_refuses_a_video_family(monkeypatch):
     class _TinyVideo(TaskFamily):
         name = "unit_tiny_video"

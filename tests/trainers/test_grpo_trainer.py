@@ -17,7 +17,7 @@ from trainers.grpo.prompts import PromptStream
 from trainers.grpo.trainer import GRPOTrainer
 from trainers.metrics import read_metrics
 from trainers.monitor import TOOL_KEYS
-from trainers.rollout_batch import split
+from trainers.rollout_batch import micro_batches, split
 from trainers.train_cli import train_main
 
 ENV = "PyVision/VisualSearch-Easy-v0"
@@ -71,15 +71,18 @@ def test_trainer_runs_end_to_end(player, tmp_path):
 
 
 def test_grad_accum_matches_one_big_step(player, tmp_path):
-    """Micro-batch losses use the whole batch's token count, so accumulating them equals one full-batch step."""
+    """Micro-batch losses use the whole batch's token count, so accumulating them equals one full-batch step,
+    whether the batch is cut in equal parts (grad_accum) or packed by padded size (micro_batch_tokens)."""
     cfg = config(tmp_path / "a", "steps=1")
     trainer = GRPOTrainer(cfg, bundle=copy.deepcopy(player))
     torch.manual_seed(0)
     batch = oversample_filter_rank(trainer._generate_round, trainer.prompts, trainer.ofr)
     assert len(batch) == 8 and any(a != 0 for a in batch.advantages)
     results = {}
-    for accum in (1, 3):
-        cfg_k = config(tmp_path / f"k{accum}", "steps=1", f"grad_accum={accum}", "max_grad_norm=0")
+    budget = 2 * max(len(t.token_ids) for t in batch.trajectories)  # packed by padded size: several micro-batches
+    assert 1 < len(micro_batches([len(t.token_ids) for t in batch.trajectories], 1, budget)) < len(batch)
+    for accum, cut in ((1, "grad_accum=1"), (3, "grad_accum=3"), ("tokens", f"micro_batch_tokens={budget}")):
+        cfg_k = config(tmp_path / f"k{accum}", "steps=1", cut, "max_grad_norm=0")
         t = GRPOTrainer(cfg_k, bundle=copy.deepcopy(player))
         grads, step = [], t.optimizer.step
 
@@ -93,13 +96,14 @@ def test_grad_accum_matches_one_big_step(player, tmp_path):
     # The accumulated gradient equals the full-batch one; AdamW's step then agrees up to float noise that its
     # division by sqrt(v) + eps magnifies where a gradient component is about eps.
     assert len(results[1][0]) == len(results[3][0]) > 0 and any(bool(g.abs().sum() > 0) for g in results[1][0])
-    for ga, gb in zip(results[1][0], results[3][0]):
-        torch.testing.assert_close(ga, gb, atol=1e-8, rtol=1e-4)
-    a, b = results[1][1], results[3][1]
-    for k in a:
-        torch.testing.assert_close(a[k], b[k], atol=3e-5, rtol=1e-5)  # lr is 3e-4: within a tenth of a step
-    assert results[1][2]["loss/tokens"] == results[3][2]["loss/tokens"] == sum(t.response_len for t in
-                                                                                  batch.trajectories)
+    for other in (3, "tokens"):
+        for ga, gb in zip(results[1][0], results[other][0]):
+            torch.testing.assert_close(ga, gb, atol=1e-8, rtol=1e-4)
+        a, b = results[1][1], results[other][1]
+        for k in a:
+            torch.testing.assert_close(a[k], b[k], atol=3e-5, rtol=1e-5)  # lr is 3e-4: within a tenth of a step
+        assert results[1][2]["loss/tokens"] == results[other][2]["loss/tokens"] == sum(
+            t.response_len for t in batch.trajectories)
 
 
 def test_kl_penalty_against_frozen_reference(player, tmp_path):

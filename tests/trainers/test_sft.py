@@ -9,7 +9,7 @@ import torch
 
 from agents import chat
 from agents.presets import load_preset
-from trainers.config import SFTConfig, load_config
+from trainers.config import ConfigError, SFTConfig, load_config
 from trainers.record import read_records, record_episodes
 from trainers.sft import SFTTrainer
 from trainers.sft_data import IGNORE, assistant_loss_sum, collate, tokenize_conversation, truncate
@@ -180,3 +180,37 @@ def test_sft_on_a_vision_language_policy(tmp_path):
     assert len(convs[0].images) == 2  # the input image in the prompt and the tool's figure
     assert all(torch.isfinite(torch.tensor(result.losses)))
     assert (result.final_dir / "preprocessor_config.json").exists()
+
+
+def test_balance_by_gives_every_batch_the_same_share_of_each_agent(data, tiny, tmp_path):
+    """``balance_by=agent``: 6 expert and 2 guesser conversations, batches of 4 -> 2 of each per batch, and each
+    agent's conversations are all drawn once per pass over them (their own seeded shuffle)."""
+    guesses = tmp_path / "guesser.jsonl"
+    record_episodes(ENV, guesses, agent="guesser", episodes=2, seed=0, keep_all=True,
+                    env_kwargs={"image_in_context": False}, progress=False)
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(Path(data).read_text() + guesses.read_text())
+    agents = [r.record["agent"] for r in read_records(mixed)]
+    assert agents.count("expert") == 6 and agents.count("guesser") == 2
+    cfg = SFTConfig(model="tiny", data_path=str(mixed), output_dir=str(tmp_path / "run"), steps=3, batch_size=4,
+                    balance_by="agent", progress=False)
+    trainer = SFTTrainer(cfg, bundle=tiny)
+    n = len(trainer.load_data())
+    steps = [trainer.batch_indices(step, n) for step in range(3)]
+    for idx in steps:
+        assert sorted(agents[i] for i in idx) == ["expert", "expert", "guesser", "guesser"]
+    assert sorted(i for idx in steps for i in idx if agents[i] == "expert") == [i for i in range(8)
+                                                                                 if agents[i] == "expert"]
+    assert steps == [trainer.batch_indices(step, n) for step in range(3)]  # a function of the step: resumable
+    plain = SFTTrainer(SFTConfig(model="tiny", data_path=str(mixed), output_dir=str(tmp_path / "p"), steps=3,
+                                 batch_size=4, progress=False), bundle=tiny)
+    assert any(sorted(agents[i] for i in plain.batch_indices(s, n)) != ["expert", "expert", "guesser", "guesser"]
+               for s in range(4))  # without it, batches draw whatever the one shuffle gives
+
+    for bad, match in (({"balance_by": "agnet"}, r"mixed.jsonl:1: the record has no field 'agnet'"),
+                       ({"balance_by": "agent", "batch_size": 3}, r"2 values of 'agent', which must divide "
+                                                                  r"batch_size=3")):
+        cfg = SFTConfig(**{"model": "tiny", "data_path": str(mixed), "output_dir": str(tmp_path / "b"),
+                           "progress": False, **bad})
+        with pytest.raises(ConfigError, match=match):
+            SFTTrainer(cfg, bundle=tiny).load_data()

@@ -65,7 +65,7 @@ from trainers.lora import apply_lora, merge_lora
 from trainers.metrics import MetricsLogger, plot_metrics, read_metrics
 from trainers.monitor import WATCHED, CollapseDetector, plot_tool_use, tool_metrics
 from trainers.rollout import RolloutEngine
-from trainers.rollout_batch import collate, dummy_batch, split, token_logprobs
+from trainers.rollout_batch import collate, dummy_batch, micro_batches, split, token_logprobs
 from trainers.schedules import lr_factor
 from trainers.served import check_weight_lag, close_policy, rollout_policy
 
@@ -274,7 +274,7 @@ class GRPOTrainer:
         tokens = sum(t.response_len for t in trajs)
         g_tokens, g_seqs = self._global_sum([tokens, sum(1 for t in trajs if t.response_len)])
         denom = (g_tokens if cfg.loss.agg == "token-mean" else g_seqs) / self.world
-        micro = split(list(range(len(trajs))), cfg.grad_accum)
+        micro = micro_batches([len(t.token_ids) for t in trajs], cfg.grad_accum, cfg.micro_batch_tokens)
         weighted: dict[str, float] = defaultdict(float)
         loss_sum = kl_sum = 0.0
         for k, idx in enumerate(micro):
