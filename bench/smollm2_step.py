@@ -14,6 +14,9 @@ the baseline (full fine-tune, re-prefill every turn), so a load change on the sh
   group's shared prompt is prefilled once; its partial prefill runs inside ``generate`` and counts under decode;
 - ``lora``: ``lora.r`` adapters on every linear layer (``trainers/lora.py``), unmerged while training; the update
   phases score the very same trajectories as ``full`` (at B = 0 the adapted policy is the base one);
+- ``brief``: the env's ``prompt="brief"`` (the layout-only first message): its own, shorter trajectories, full
+  fine-tune;
+- ``all``: the ``smollm2-135m`` preset's combination: brief prompt, KV reuse and LoRA;
 
 The run also prints an estimate of the main job's wall time from the measured per-phase rates (the job's own
 budget: ``examples/configs/main_job.yaml``, preset ``smollm2-135m``).
@@ -85,12 +88,12 @@ def say(what: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
-def rollout_phase(bundle, args, seeds, kv_reuse: bool = False) -> tuple[Phases, list]:
-    say(f"rollout (kv_reuse={kv_reuse})")
+def rollout_phase(bundle, args, seeds, kv_reuse: bool = False, prompt: str = "full") -> tuple[Phases, list]:
+    say(f"rollout (kv_reuse={kv_reuse}, prompt={prompt})")
     policy = TimedPolicy(bundle, temperature=TEMPERATURE, max_new_tokens=args.max_new)
     settings = RolloutSettings(max_new_tokens=args.max_new, max_trajectory_tokens=2048, temperature=TEMPERATURE,
                                kv_reuse=kv_reuse)
-    env_kwargs = policy_env_kwargs(bundle, {"image_in_context": False}, args.turns)
+    env_kwargs = policy_env_kwargs(bundle, {"image_in_context": False, "prompt": prompt}, args.turns)
     with RolloutEngine(policy, ENV_ID, env_kwargs, settings) as engine:
         policy.generate([[1, 2, 3]], max_new_tokens=2)  # warm-up: first-call allocations
         policy.generate_s = policy.prefill_s = 0.0
@@ -194,20 +197,28 @@ def main() -> None:
     rows = {"full": full_gen, "kv": kv_gen}
     same = "n/a"
     if not args.rollout_only:
-        full_upd = update_phase(model, [q for q in model.parameters() if q.requires_grad], trajs,
-                                bundle.tokenizer.pad_token_id, args.micro)
+        pad = bundle.tokenizer.pad_token_id
+        full_upd = update_phase(model, [q for q in model.parameters() if q.requires_grad], trajs, pad, args.micro)
+        brief_gen, brief_trajs = rollout_phase(bundle, args, seeds, prompt="brief")
+        brief_upd = update_phase(model, [q for q in model.parameters() if q.requires_grad], brief_trajs, pad,
+                                 args.micro)
         peft_model = apply_lora(model, LoRASettings(r=args.lora_r, alpha=2 * args.lora_r))
         lora_gen, lora_trajs = rollout_phase(bundle, args, seeds)
         same = [t.token_ids for t in lora_trajs] == [t.token_ids for t in trajs]
-        lora_upd = update_phase(peft_model, [q for q in peft_model.parameters() if q.requires_grad], trajs,
-                                bundle.tokenizer.pad_token_id, args.micro)
+        lora_upd = update_phase(peft_model, [q for q in peft_model.parameters() if q.requires_grad], trajs, pad,
+                                args.micro)
+        all_gen, all_trajs = rollout_phase(bundle, args, seeds, kv_reuse=True, prompt="brief")
+        all_upd = update_phase(peft_model, [q for q in peft_model.parameters() if q.requires_grad], all_trajs, pad,
+                               args.micro)
         rows = {"full": merged(full_gen, full_upd), "kv": merged(kv_gen, full_upd),
-                "lora": merged(lora_gen, lora_upd)}
+                "lora": merged(lora_gen, lora_upd), "brief": merged(brief_gen, brief_upd),
+                "all": merged(all_gen, all_upd)}
     per_episode = record_phase(args.record) if args.record else float("nan")
     print(f"\nGRPO step, {args.preset}, {args.prompts} prompt(s) x G={args.group}, {args.turns} turns of <= "
           f"{args.max_new} tokens, micro-batches of {args.micro}, {args.threads} thread(s); lora r={args.lora_r} "
           f"(rollouts identical to full: lora {same}, kv {kv_same}); kv: rollout.kv_reuse on, its prefill is "
-          "inside decode (compare prefill + decode), its update rows are full's")
+          "inside decode (compare prefill + decode), its update rows are full's; brief and all: other (shorter) "
+          "trajectories")
     show(rows, "full")
     print(f"record: {per_episode:.3f} s per episode (scripted agents, no model)")
 

@@ -4,8 +4,8 @@ Command (from the repository root; ``make demo`` runs it)::
 
     .venv/bin/python examples/main_job.py
 
-    # the same job on the real SmolLM2-135M-Instruct weights (slow on a CPU, but it runs):
-    .venv/bin/python examples/main_job.py --preset smollm2-135m
+    # the same job on the real SmolLM2-135M-Instruct weights (under 30 minutes on 2 CPU cores; make demo-smollm2):
+    .venv/bin/python examples/main_job.py --preset smollm2-135m seed=0 --out runs/smollm2/seed0
     # any key of examples/configs/main_job.yaml can be overridden:
     .venv/bin/python examples/main_job.py --out runs/quick sft.steps=60 grpo.steps=4 eval.episodes=64
     # a GRPO section's field (trainers/config.py documents them): grpo.batch.max_rounds=3

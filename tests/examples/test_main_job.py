@@ -96,8 +96,11 @@ def test_preset_switch_uses_the_same_config_with_its_preset_entry(tmp_path):
     job = mj.load_job(mj.DEFAULT_CONFIG, ["sft.steps=3"], preset="smollm2-135m")
     sft, grpo = mj.build_configs(job, tmp_path)
     assert sft.model == "smollm2-135m" and sft.steps == 3  # the command line wins over the preset entry
-    assert sft.lr == 5e-5 and grpo.lr == 2e-6 and not hasattr(job, "presets")
+    assert sft.lr == 1e-3 and grpo.lr == 1e-4 and not hasattr(job, "presets")
     assert grpo.batch.train_batch == 4 and grpo.batch.group_size == 8 and job.eval.episodes == 64  # merged deep
-    assert grpo.grad_accum == 8  # 16 SmolLM2 trajectories in one forward/backward need more than 24 GB
+    assert sft.lora.r == grpo.lora.r == 16 and sft.balance_by == "agent" and grpo.rollout.kv_reuse
+    assert job.env_kwargs == {"image_in_context": False, "prompt": "brief"} == sft.env_kwargs == grpo.env_kwargs
+    # packed by padded size: 16 SmolLM2 trajectories in one forward/backward would need more than 24 GB
+    assert sft.micro_batch_tokens == grpo.micro_batch_tokens == 2048
     tiny, _ = mj.build_configs(mj.load_job(mj.DEFAULT_CONFIG, []), tmp_path)
     assert tiny.model == "tiny" and tiny.lr == 5e-3
