@@ -43,8 +43,11 @@ demo: $(STAMP)
 demo-smollm2: $(STAMP)
 	$(PY) examples/main_job.py --preset smollm2-135m --out runs/smollm2/seed$(SEED) seed=$(SEED)
 
+# Two pytest workers (pytest-xdist), one file each at a time: module fixtures (models, fork servers) are built once
+# per file, and many tests wait on sandboxes, subprocesses and servers. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

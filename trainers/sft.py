@@ -136,14 +136,16 @@ class SFTTrainer:
         With ``balance_by`` (after :meth:`load_data`), each of its values' conversations is shuffled the same
         way on its own and gives ``batch_size / k`` indices per step.
         """
+        if self.cfg.balance_by and not self._strata:
+            raise RuntimeError("balance_by: call load_data() first (it reads the field's values)")
         strata = self._strata if self.cfg.balance_by else [list(range(n))]
         per = self.cfg.batch_size // len(strata)
         out = []
         for s, members in enumerate(strata):
             for k in range(step * per, step * per + per):
                 epoch, pos = divmod(k, len(members))
-                seed = self.cfg.seed * 7919 + epoch + s * 1_000_003
-                out.append(members[int(torch.randperm(len(members), generator=torch.Generator().manual_seed(seed))[pos])])
+                gen = torch.Generator().manual_seed(self.cfg.seed * 7919 + epoch + s * 1_000_003)
+                out.append(members[int(torch.randperm(len(members), generator=gen)[pos])])
         return out
 
     # ----- training -----
@@ -165,7 +167,7 @@ class SFTTrainer:
         return opt, sched, start
 
     def _step(self, data: Sequence[TokenizedConversation], idx: list[int], opt: Any) -> dict[str, float]:
-        """One optimizer step over ``idx``, in micro-batches (``grad_accum`` or ``micro_batch_tokens``); token-mean loss."""
+        """One optimizer step over ``idx`` in micro-batches (``grad_accum``/``micro_batch_tokens``); token-mean loss."""
         cfg, model = self.cfg, self.bundle.model
         tokens = sum(data[i].assistant_tokens for i in idx)
         total = 0.0
