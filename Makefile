@@ -1,4 +1,4 @@
-# Two commands: `make demo` (the main job) and `make test`. Both create .venv when missing.
+# `make demo` (the main job), `make demo-smollm2` (on real weights) and `make test`; each creates .venv when missing.
 PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
