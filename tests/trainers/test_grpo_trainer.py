@@ -80,7 +80,8 @@ def test_grad_accum_matches_one_big_step(player, tmp_path):
     assert len(batch) == 8 and any(a != 0 for a in batch.advantages)
     results = {}
     budget = 2 * max(len(t.token_ids) for t in batch.trajectories)  # packed by padded size: several micro-batches
-    assert 1 < len(micro_batches([len(t.token_ids) for t in batch.trajectories], 1, budget)) < len(batch)
+    packed = micro_batches([len(t.token_ids) for t in batch.trajectories], 1, budget)
+    assert 1 < len(packed) < len(batch)
     for accum, cut in ((1, "grad_accum=1"), (3, "grad_accum=3"), ("tokens", f"micro_batch_tokens={budget}")):
         cfg_k = config(tmp_path / f"k{accum}", "steps=1", cut, "max_grad_norm=0")
         t = GRPOTrainer(cfg_k, bundle=copy.deepcopy(player))
@@ -90,9 +91,19 @@ def test_grad_accum_matches_one_big_step(player, tmp_path):
             _grads += [p.grad.detach().clone() for p in _params]
             return _step(*args, **kwargs)
 
-        t.optimizer.step = spy
+        sizes, micro_loss = [], t._micro_loss
+
+        def counting(trajs, *args, _sizes=sizes, _loss=micro_loss):  # the micro-batches the trainer really ran
+            _sizes.append(max(len(x.token_ids) for x in trajs) * len(trajs))
+            return _loss(trajs, *args)
+
+        t.optimizer.step, t._micro_loss = spy, counting
         stats = t.update(batch)
         results[accum] = (grads, params(t.bundle.model), stats)
+        if accum == "tokens":  # one mini-batch (FAST): packed into several micro-batches, none over the budget
+            assert len(sizes) == len(packed) > 1 and max(sizes) <= budget, sizes
+        else:
+            assert len(sizes) == accum
     # The accumulated gradient equals the full-batch one; AdamW's step then agrees up to float noise that its
     # division by sqrt(v) + eps magnifies where a gradient component is about eps.
     assert len(results[1][0]) == len(results[3][0]) > 0 and any(bool(g.abs().sum() > 0) for g in results[1][0])

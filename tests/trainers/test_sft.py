@@ -214,3 +214,30 @@ def test_balance_by_gives_every_batch_the_same_share_of_each_agent(data, tiny, t
                            "progress": False, **bad})
         with pytest.raises(ConfigError, match=match):
             SFTTrainer(cfg, bundle=tiny).load_data()
+
+
+def test_micro_batches_packed_by_tokens_give_the_same_step(data, tmp_path):
+    """``micro_batch_tokens`` changes how a batch is cut, not the step: same loss, same updated weights."""
+    import copy
+
+    out = {}
+    for name, extra in (("one", {}), ("packed", {"micro_batch_tokens": 1})):  # 1 token: every row alone
+        cfg = SFTConfig(model="tiny", data_path=str(data), output_dir=str(tmp_path / name), steps=1, batch_size=4,
+                        lr=1e-3, max_grad_norm=0, progress=False, **extra)
+        trainer = SFTTrainer(cfg, bundle=copy.deepcopy(load_preset("tiny", seed=0)))
+        convs = trainer.load_data()
+        opt, _, _ = trainer._setup(1)
+        calls, forward = [], trainer.bundle.model.forward
+
+        def counting(*args, _calls=calls, _forward=forward, **kwargs):
+            _calls.append(1)
+            return _forward(*args, **kwargs)
+
+        trainer.bundle.model.forward = counting
+        stats = trainer._step(convs, [0, 1, 2, 3], opt)
+        out[name] = (stats["sft/loss"], len(calls), {k: v.detach().clone() for k, v in
+                                                     trainer.bundle.model.state_dict().items()})
+    assert out["one"][1] == 1 and out["packed"][1] == 4
+    assert abs(out["one"][0] - out["packed"][0]) < 1e-5
+    for k, v in out["one"][2].items():
+        torch.testing.assert_close(v, out["packed"][2][k], atol=3e-5, rtol=1e-5)
