@@ -141,6 +141,10 @@ def update_phase(model, params, trajs, pad_id, micro: int) -> Phases:
                   {"trainable params": sum(p.numel() for p in params), "optimizer floats": state})
 
 
+def trainable(model) -> list:
+    return [q for q in model.parameters() if q.requires_grad]
+
+
 def record_phase(episodes: int) -> float:
     """Seconds per episode of the cold-start recording (expert and guesser, as the main job records)."""
     from trainers.record import record_episodes
@@ -198,17 +202,17 @@ def main() -> None:
     same = "n/a"
     if not args.rollout_only:
         pad = bundle.tokenizer.pad_token_id
-        full_upd = update_phase(model, [q for q in model.parameters() if q.requires_grad], trajs, pad, args.micro)
+        full_upd = update_phase(model, trainable(model), trajs, pad, args.micro)
         brief_gen, brief_trajs = rollout_phase(bundle, args, seeds, prompt="brief")
-        brief_upd = update_phase(model, [q for q in model.parameters() if q.requires_grad], brief_trajs, pad,
+        brief_upd = update_phase(model, trainable(model), brief_trajs, pad,
                                  args.micro)
         peft_model = apply_lora(model, LoRASettings(r=args.lora_r, alpha=2 * args.lora_r))
         lora_gen, lora_trajs = rollout_phase(bundle, args, seeds)
         same = [t.token_ids for t in lora_trajs] == [t.token_ids for t in trajs]
-        lora_upd = update_phase(peft_model, [q for q in peft_model.parameters() if q.requires_grad], trajs, pad,
+        lora_upd = update_phase(peft_model, trainable(peft_model), trajs, pad,
                                 args.micro)
         all_gen, all_trajs = rollout_phase(bundle, args, seeds, kv_reuse=True, prompt="brief")
-        all_upd = update_phase(peft_model, [q for q in peft_model.parameters() if q.requires_grad], all_trajs, pad,
+        all_upd = update_phase(peft_model, trainable(peft_model), all_trajs, pad,
                                args.micro)
         rows = {"full": merged(full_gen, full_upd), "kv": merged(kv_gen, full_upd),
                 "lora": merged(lora_gen, lora_upd), "brief": merged(brief_gen, brief_upd),

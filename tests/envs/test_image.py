@@ -61,7 +61,8 @@ def test_brief_prompt_plays_the_same_episode():
         (obs_f, info_f), (obs_b, info_b) = full.reset(seed=4), brief.reset(seed=4)
         assert info_f["task_id"] == info_b["task_id"] and len(obs_b.text) < len(obs_f.text) / 2
         code = "<code>\n```python\nprint(image_clue_0.size)\n```\n</code>"
-        assert full.step(code)[0].text == brief.step(code)[0].text and "(1024, 768)" in brief.step(code)[0].text
+        seen = [env.step(code)[0].text for env in (full, brief)]
+        assert seen[0] == seen[1] and "(1024, 768)" in seen[1]
         wins = []
         for letter in "ABCD":  # the same grading: one episode per option, equal rewards under both wordings
             rewards = [env.reset(seed=4) and env.step(f"<answer>\n\\boxed{{{letter}}}\n</answer>")[1]
