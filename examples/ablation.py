@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -75,6 +76,10 @@ class Ablation(Settings):
     """Comma-separated batching modes (``batch.mode``): ``ofr``, ``filter``, ``none``."""
     output_dir: str = "runs/ablation"
     """Output folder (``--out`` overrides it)."""
+    jobs: int = 1
+    """GRPO runs trained at once, each in its own process with ``cores // jobs`` torch threads. A tiny model's
+    matrices are too small to keep two threads busy, so ``jobs=2`` on 2 cores finishes the grid sooner. Numbers
+    match a ``jobs=1`` grid only up to float reduction order (the thread count changes it)."""
     max_turns: int = 3
     """Model turns per episode in GRPO and the evaluations."""
     rollout: RolloutSettings = field(default_factory=RolloutSettings)
@@ -90,7 +95,7 @@ class Ablation(Settings):
 
     def validate(self) -> None:
         """Known switches and modes, at least one of each, at least one seed."""
-        self._positive("seeds", "max_turns")
+        self._positive("seeds", "max_turns", "jobs")
         if not _names(self.tool_reward) or set(_names(self.tool_reward)) - set(SWITCH):
             self._fail("tool_reward", "must list on and/or off, comma-separated (e.g. on,off)")
         if not _names(self.modes) or set(_names(self.modes)) - set(OFR_MODES):
@@ -154,6 +159,48 @@ def grpo_run(cfg: Any, abl: Ablation, label: str) -> dict[str, EvalCounts]:
     return counts
 
 
+def _worker(threads: int, grid: int) -> None:
+    """Pool initializer: die with the grid's process, and take this run's share of the cores."""
+    import ctypes
+    import signal
+
+    import torch
+
+    # PR_SET_PDEATHSIG: a killed grid must not leave its runs training on (pool workers outlive their parent)
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != grid:  # it died before the line above
+        os._exit(1)
+    torch.set_num_threads(threads)  # torch would otherwise start one thread per core in every run
+
+
+def _train(cfg: Any, abl: Ablation, label: str) -> dict[str, EvalCounts]:
+    """Train and evaluate one run and save its counts next to it (what ``--resume`` reuses)."""
+    t0 = time.perf_counter()
+    counts = grpo_run(cfg, abl, label)
+    _keep(Path(cfg.output_dir) / "ablation_counts.json", dataclasses.asdict(cfg), counts)
+    seconds = time.perf_counter() - t0
+    print(f"[{label}] end accuracy {counts['end'].accuracy:.3f}, tool calls/episode "
+          f"{counts['end'].calls / max(counts['end'].episodes, 1):.2f} ({seconds:.0f} s)", flush=True)
+    return counts
+
+
+def train_runs(abl: Ablation, todo: dict[tuple[str, int], Any]) -> dict[tuple[str, int], dict[str, EvalCounts]]:
+    """Every run in ``todo``: in this process with ``jobs=1``, else ``jobs`` spawned processes at a time."""
+    if abl.jobs == 1 or len(todo) <= 1:
+        return {key: _train(cfg, abl, f"{key[0]} seed {key[1]}") for key, cfg in todo.items()}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: a forked child would inherit torch's thread pool and the sandbox's fork-server connection
+    pool = ProcessPoolExecutor(max_workers=min(abl.jobs, len(todo)), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker, initargs=(max(1, (os.cpu_count() or 1) // abl.jobs), os.getpid()))
+    try:
+        futures = {key: pool.submit(_train, cfg, abl, f"{key[0]} seed {key[1]}") for key, cfg in todo.items()}
+        return {key: future.result() for key, future in futures.items()}
+    finally:  # a failed run stops the grid: runs not started are dropped (finished ones are saved for --resume)
+        pool.shutdown(cancel_futures=True)
+
+
 def _reuse(path: Path, spec: Any, resume: bool, what: str) -> dict[str, EvalCounts] | None:
     """The counts a finished phase saved at ``path`` (with ``--resume``); its settings must equal ``spec``."""
     if not (resume and path.is_file()):
@@ -202,20 +249,14 @@ def run(abl: Ablation, out: Path, resume: bool = False) -> dict[str, Any]:
     print(f"[sft] start accuracy {start.accuracy:.3f} ({time.perf_counter() - t_start:.0f} s)", flush=True)
     results: dict[str, dict[int, dict[str, EvalCounts]]] = {}
     metrics: dict[str, dict[int, Path]] = {}
+    saved = {key: _reuse(Path(cfg.output_dir) / "ablation_counts.json", dataclasses.asdict(cfg), resume,
+                         f"{key[0]} seed {key[1]}") for key, cfg in runs.items()}
+    trained = train_runs(abl, {key: cfg for key, cfg in runs.items() if saved[key] is None})
     for (name, seed), cfg in runs.items():
-        t0 = time.perf_counter()
-        done = Path(cfg.output_dir) / "ablation_counts.json"
-        spec = dataclasses.asdict(cfg)
-        counts = _reuse(done, spec, resume, f"{name} seed {seed}")
-        if counts is None:
-            counts = grpo_run(cfg, abl, f"{name} seed {seed}")
-            _keep(done, spec, counts)
+        counts = trained.get((name, seed)) or saved[name, seed]
         # the start is one evaluation shared by every run: counted once per variant, not once per seed
         results.setdefault(name, {})[seed] = {**({"start": start} if seed == abl.seed else {}), **counts}
         metrics.setdefault(name, {})[seed] = Path(cfg.output_dir) / "metrics.jsonl"
-        print(f"[{name} seed {seed}] end accuracy {counts['end'].accuracy:.3f}, tool calls/episode "
-              f"{counts['end'].calls / max(counts['end'].episodes, 1):.2f} ({time.perf_counter() - t0:.0f} s)",
-              flush=True)
     rows = table_rows(results)
     table = render_markdown(rows)
     (out / "ablation.md").write_text(table + "\n", encoding="utf-8")

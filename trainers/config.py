@@ -98,6 +98,9 @@ class RunConfig(Settings):
         self._positive("grad_accum", "keep_checkpoints", "log_every", "max_turns")
         self._non_negative("warmup_steps", "weight_decay", "max_grad_norm", "save_every", "eval_episodes",
                            "micro_batch_tokens")
+        if self.micro_batch_tokens and self.grad_accum != 1:
+            self._fail("grad_accum", f"and micro_batch_tokens={self.micro_batch_tokens} both cut micro-batches; "
+                       "keep one (grad_accum=1 lets micro_batch_tokens decide)")
         if self.lr <= 0:
             self._fail("lr", "must be > 0 (the paper uses 1e-6 for RL)")
         if self.lr_schedule not in LR_SCHEDULES:

@@ -53,6 +53,8 @@ def test_bad_grid_settings_are_errors_that_say_what_to_change():
         ab.load_ablation(ab.DEFAULT_CONFIG, ["modes=ofr,rank"])
     with pytest.raises(ab.ConfigError, match="Ablation.tool_reward='maybe'"):
         ab.load_ablation(ab.DEFAULT_CONFIG, ["tool_reward=maybe"])
+    with pytest.raises(ab.ConfigError, match="Ablation.jobs=0"):
+        ab.load_ablation(ab.DEFAULT_CONFIG, ["jobs=0"])
     with pytest.raises(ab.ConfigError, match="Did you mean 'seeds'"):
         ab.load_ablation(ab.DEFAULT_CONFIG, ["sedes=2"])
     run = subprocess.run([sys.executable, str(SCRIPT), "--out", "x", "grpo.monitor.drop=2"], capture_output=True,
@@ -63,9 +65,11 @@ def test_bad_grid_settings_are_errors_that_say_what_to_change():
 @pytest.mark.slow
 def test_quick_grid_runs_end_to_end(tmp_path):
     out = tmp_path / "abl"
-    run = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(out)], capture_output=True, text=True,
-                         timeout=600, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    # jobs=2: the two runs train in two spawned processes at once
+    run = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(out), "jobs=2"], capture_output=True,
+                         text=True, timeout=600, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 0, run.stderr[-3000:]
+    assert "[tool-on/ofr seed 0] end accuracy" in run.stdout and "[tool-off/ofr seed 0] end accuracy" in run.stdout
     rows = read_csv(out / "ablation.csv")
     assert [(r["variant"], r["phase"]) for r in rows] == [(v, p) for v in ("tool-on/ofr", "tool-off/ofr")
                                                           for p in ("start", "mid", "end")]
@@ -75,7 +79,7 @@ def test_quick_grid_runs_end_to_end(tmp_path):
         run_dir = out / "runs" / name / "seed0"
         first = json.loads((run_dir / "metrics.jsonl").read_text().splitlines()[0])
         assert "tools/calls_per_episode" in first and (run_dir / "plots" / "tool_use.png").exists()
-    # --resume reuses the SFT start and the finished runs: nothing trains again, the table is the same
+    # --resume (serially) reuses the SFT start and the finished runs: nothing trains again, the table is the same
     again = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--resume", "--out", str(out)],
                            capture_output=True, text=True, timeout=300, cwd=tmp_path,
                            env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -85,3 +89,44 @@ def test_quick_grid_runs_end_to_end(tmp_path):
                              capture_output=True, text=True, timeout=300, cwd=tmp_path,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert changed.returncode == 2 and "written with other settings for tool-on/ofr seed 0" in changed.stderr
+
+
+def _children(pid):
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _alive(pid):
+    try:  # a zombie nobody reaps (no init in a container) has stopped running: it counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.slow
+def test_killed_grid_takes_its_parallel_runs_with_it(tmp_path):
+    """jobs=2 runs live in pool processes, which would otherwise train on after their grid was killed."""
+    import signal
+    import time
+
+    grid = subprocess.Popen([sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path / "abl"), "jobs=2",
+                             "grpo.steps=200"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline, workers = time.monotonic() + 300, []
+        while len(workers) < 2 and time.monotonic() < deadline and grid.poll() is None:
+            time.sleep(0.5)
+            workers = [c for c in _children(grid.pid)
+                       if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        assert len(workers) == 2, f"the grid (exit {grid.poll()}) never started its two run processes"
+        time.sleep(3)  # the runs are training now
+        os.kill(grid.pid, signal.SIGKILL)
+        grid.wait()
+        deadline = time.monotonic() + 20
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(_alive(w) for w in workers), "run processes outlived their killed grid"
+    finally:
+        grid.kill()

@@ -138,6 +138,9 @@ def test_sft_config(tmp_path):
     assert load_config(None, ["data_path=none"], cls=SFTConfig).data_path is None
     with pytest.raises(ConfigError, match="grad_accum=3: must divide batch_size=8"):
         load_config(None, ["grad_accum=3"], cls=SFTConfig)
+    for cls in (SFTConfig, GRPOConfig):  # two ways to cut micro-batches: one must go, not be silently ignored
+        with pytest.raises(ConfigError, match="grad_accum=2: and micro_batch_tokens=512 both cut micro-batches"):
+            load_config(None, ["grad_accum=2", "micro_batch_tokens=512"], cls=cls)
     with pytest.raises(ConfigError, match="Did you mean 'batch.group_size'"):
         load_config(None, ["group_sizes=4"], cls=GRPOConfig)
     with pytest.raises(ConfigError, match="unknown SFTConfig key 'group_size'"):
