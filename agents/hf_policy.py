@@ -1,7 +1,8 @@
 """Batched generation with a ``transformers`` model, for rollouts (many conversations) and eval (one, as an Agent).
 
 ``HFPolicy.generate`` takes token-id contexts (built with :mod:`agents.chat`, never re-tokenized), left-pads them,
-and runs one ``model.generate`` call (KV cache) that samples at ``temperature`` with no top-k/top-p truncation, so
+and samples them as one batch (KV cache; text-only policies through :mod:`agents.decode`, where each row leaves the
+batch when it finishes; VL policies through ``model.generate``) at ``temperature`` with no top-k/top-p truncation, so
 the sampling distribution is exactly ``softmax(logits / temperature)``, the one the GRPO loss evaluates. Each row
 stops on its own as soon as its text contains a stop string (``</code>``, ``</answer>``; transformers'
 ``StopStringCriteria``, vectorized over rows), on the end-of-turn token, or at ``max_new_tokens``. For each row
@@ -27,7 +28,7 @@ import torch
 from PIL import Image
 from transformers import DynamicCache, GenerationConfig, LogitsProcessor, StoppingCriteria, StopStringCriteria
 
-from agents import chat, kv_prefix
+from agents import chat, decode, kv_prefix
 from agents.base import register_agent
 from agents.kv_prefix import PrefixCache
 from agents.presets import PolicyBundle, load_preset
@@ -130,16 +131,20 @@ class HFPolicy:
         max_new_tokens: Per-turn token limit.
         stop_strings: Strings that end a turn as soon as they are generated.
         system_prompt: Optional system message for ``reset`` (the env's first observation is the user message).
+        row_drop: Text-only policies sample with :mod:`agents.decode` (a finished row leaves the batch); False uses
+            ``model.generate`` as VL policies do (every row computed until the last one ends; no KV reuse).
     """
 
     def __init__(self, bundle: PolicyBundle, *, temperature: float = 1.0, max_new_tokens: int = 512,
-                 stop_strings: Sequence[str] = STOP_STRINGS, system_prompt: str | None = None) -> None:
+                 stop_strings: Sequence[str] = STOP_STRINGS, system_prompt: str | None = None,
+                 row_drop: bool = True) -> None:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
         self.bundle, self.model, self.tokenizer = bundle, bundle.model, bundle.tokenizer
         self.processor = bundle.processor
         self.temperature, self.max_new_tokens = temperature, max_new_tokens
         self.stop_strings, self.system_prompt = tuple(stop_strings), system_prompt
+        self.row_drop = row_drop and self.processor is None
         self.eot_id = chat.end_of_turn_id(self.tokenizer)
         eos = self.model.generation_config.eos_token_id
         eos = [] if eos is None else [eos] if isinstance(eos, int) else list(eos)
@@ -199,7 +204,7 @@ class HFPolicy:
     def generate(self, contexts: Sequence[Sequence[int]], images: Sequence[Sequence[Image.Image]] | None = None, *,
                  max_new_tokens: int | None = None, temperature: float | None = None,
                  prefixes: PrefixCache | None = None, keys: Sequence[Hashable] | None = None) -> list[Generation]:
-        """Sample one turn for every context in a single batched ``model.generate`` call.
+        """Sample one turn for every context as one batch (:mod:`agents.decode`; ``model.generate`` for VL).
 
         Args:
             contexts: Token ids of each conversation so far, ending with the assistant generation prompt.
@@ -213,31 +218,20 @@ class HFPolicy:
         Returns:
             One :class:`Generation` per context, in order.
         """
-        reuse = prefixes is not None and self.processor is None
-        extra: dict[str, Any] = {}
-        if reuse:
-            if keys is None or len(keys) != len(contexts):
-                raise ValueError("generate with prefixes needs one key per context (the conversation it continues)")
-            if not contexts or any(len(c) == 0 for c in contexts):
-                raise ValueError("generate needs at least one context and no empty context (build them with agents.chat)")
-            kv_prefix.prefill(self.model, prefixes, keys, contexts, self.pad_id)
-            ids, mask, layers = kv_prefix.assemble(prefixes, keys, contexts, self.pad_id, self.device)
-            inputs = {"input_ids": ids, "attention_mask": mask}
-            if layers:
-                extra["cache"] = DynamicCache(ddp_cache_data=layers)
-        else:
-            inputs = self._inputs(contexts, images)
+        if self.row_drop:
+            return self._sample(contexts, max_new_tokens, temperature, prefixes, keys)
+        if prefixes is not None and self.processor is None:
+            raise ValueError("KV reuse (prefixes) needs row_drop=True for a text-only policy")
+        inputs = self._inputs(contexts, images)
         width = inputs["input_ids"].shape[1]
         temp = self.temperature if temperature is None else temperature
         recorder = _LogprobRecorder(temp if temp > 0 else 1.0, self.suppressed_ids, self.vocab_limit)
         tracker = _FinishTracker(self._stop, self.eos_ids, len(contexts), width)
         config = self._config(max_new_tokens or self.max_new_tokens, temp)
-        config.return_dict_in_generate = reuse  # then the output holds the cache to keep
-        out = self.model.generate(**inputs, **extra, generation_config=config, logits_processor=[recorder],
+        out = self.model.generate(**inputs, generation_config=config, logits_processor=[recorder],
                                   stopping_criteria=[tracker])
-        seqs = out.sequences if reuse else out
-        gen = seqs[:, width:].cpu()
-        recorder.collect(seqs[:, -1])
+        gen = out[:, width:].cpu()
+        recorder.collect(out[:, -1])
         logps = torch.stack(recorder.steps, dim=1).cpu() if recorder.steps else torch.zeros(gen.shape)
         results = []
         for row in range(len(contexts)):
@@ -245,9 +239,32 @@ class HFPolicy:
             tokens = tuple(gen[row, :n].tolist())
             results.append(Generation(tokens, tuple(logps[row, :n].tolist()),
                                       chat.assistant_text(self.tokenizer, tokens), tracker.reason[row]))
-            if reuse:  # the cache holds the context and every sampled token but the last (never fed back)
-                kv = kv_prefix.take(out.cache, row, inputs["attention_mask"][row].bool(), n - 1)
-                prefixes.put(keys[row], [*contexts[row], *tokens[:n - 1]], kv)
+        return results
+
+    def _sample(self, contexts: Sequence[Sequence[int]], max_new_tokens: int | None, temperature: float | None,
+                prefixes: PrefixCache | None, keys: Sequence[Hashable] | None) -> list[Generation]:
+        """Text-only policies: :func:`agents.decode.sample`, rows leaving the batch as they finish."""
+        if prefixes is not None and (keys is None or len(keys) != len(contexts)):
+            raise ValueError("generate with prefixes needs one key per context (the conversation it continues)")
+        if not contexts or any(len(c) == 0 for c in contexts):
+            raise ValueError("generate needs at least one context and no empty context (build them with agents.chat)")
+        cache = None
+        if prefixes is not None:
+            kv_prefix.prefill(self.model, prefixes, keys, contexts, self.pad_id)
+            ids, mask, layers = kv_prefix.assemble(prefixes, keys, contexts, self.pad_id, self.device)
+            cache = DynamicCache(ddp_cache_data=layers) if layers else None
+        else:
+            inputs = self._inputs(contexts, None)
+            ids, mask = inputs["input_ids"], inputs["attention_mask"]
+        out = decode.sample(self.model, ids, mask, cache, max_new_tokens=max_new_tokens or self.max_new_tokens,
+                            temperature=self.temperature if temperature is None else temperature,
+                            eos_ids=self.eos_ids, stop=self._stop, suppress=self.suppressed_ids,
+                            vocab_limit=self.vocab_limit, keep_kv=prefixes is not None)
+        results = []
+        for row, (tokens, logps, reason) in enumerate(zip(out.tokens, out.logprobs, out.reasons, strict=True)):
+            results.append(Generation(tuple(tokens), tuple(logps), chat.assistant_text(self.tokenizer, tokens), reason))
+            if prefixes is not None:
+                prefixes.put(keys[row], [*contexts[row], *tokens[:-1]], out.kv[row])
         return results
 
     # Agent protocol: one conversation, token-exact across turns.

@@ -210,3 +210,31 @@ def test_smollm2_batched_logprobs_and_stop():
         ref = _forward_logprobs(bundle, ctx, out.token_ids, 1.0)
         assert torch.allclose(ref, torch.tensor(out.logprobs), atol=1e-3)
         assert out.finish_reason in ("stop", "eos", "length")
+
+
+@pytest.mark.parametrize("stop_strings", [None, ["rint(1", "no st"]])
+def test_rows_leave_the_batch_as_they_finish_and_sample_what_generate_samples(taught, stop_strings):
+    bundle, contexts = taught
+    kwargs = {"temperature": 0, "max_new_tokens": 14}
+    if stop_strings:
+        kwargs["stop_strings"] = stop_strings
+    batches = []  # rows in every forward pass
+    hook = bundle.model.register_forward_pre_hook(lambda _m, _a, kw: batches.append(kw["input_ids"].shape[0]),
+                                                  with_kwargs=True)
+    try:
+        dropped = HFPolicy(bundle, **kwargs).generate(contexts)
+        steps_dropped, batches[:] = list(batches), []
+        kept = HFPolicy(bundle, row_drop=False, **kwargs).generate(contexts)
+    finally:
+        hook.remove()
+    assert [o.finish_reason for o in dropped] == [o.finish_reason for o in kept]
+    assert len({o.finish_reason for o in dropped}) > 1  # rows really end at different steps
+    for a, b in zip(dropped, kept):
+        assert a.token_ids == b.token_ids and a.text == b.text
+        assert torch.allclose(torch.tensor(a.logprobs), torch.tensor(b.logprobs), atol=1e-4)
+    longest = max(len(o.token_ids) for o in dropped)
+    assert batches == [len(contexts)] * longest  # generate: every row, every step
+    assert steps_dropped[0] == len(contexts) and len(steps_dropped) == longest
+    # after the prefill, a step computes only the rows that had not finished before it
+    assert steps_dropped[1:] == [sum(len(o.token_ids) > t for o in dropped) for t in range(1, longest)]
+    assert sum(steps_dropped) < sum(batches)
