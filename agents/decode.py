@@ -62,7 +62,9 @@ def sample(model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor, cache:
         vocab_limit: Ids from here on are never sampled (embedding rows past the tokenizer).
         keep_kv: Return each row's cache (its real context columns, then every sampled id but the last).
     """
-    batch, width = ids.shape
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens={max_new_tokens} must be >= 1")
+    batch = ids.shape[0]
     eos = torch.tensor(sorted(set(eos_ids)), dtype=torch.long, device=ids.device)
     pos = positions(mask)
     start = cache.get_seq_length() if cache is not None else 0
