@@ -2,11 +2,12 @@
 
 Command (from the repository root)::
 
-    .venv/bin/python examples/ablation.py                       # the tiny grid: 2 x 3 variants x 3 seeds
+    .venv/bin/python examples/ablation.py                       # the tiny grid: 2 x 3 variants x 3 seeds (11 min)
     .venv/bin/python examples/ablation.py --quick               # a minimal grid (seconds per run; for tests)
     .venv/bin/python examples/ablation.py --preset smollm2-135m modes=ofr   # real weights, the tool-reward pair
     # any key of examples/configs/ablation.yaml can be overridden: seeds=5 grpo.steps=12 eval.episodes=128
     # --resume reuses the SFT start and finished runs in --out: extend a grid (seeds=5) or finish a broken one
+    # jobs=N trains N runs at once, each in its own process (the tiny preset's default: 2)
 
 What it does (``examples/configs/ablation.yaml`` sets every number):
 
