@@ -126,15 +126,16 @@ def load_ablation(path: str | Path, overrides: list[str], preset: str | None = N
 
 
 def build_configs(abl: Ablation, out: Path) -> tuple[Any, dict[tuple[str, int], Any]]:
-    """The validated SFT config and one GRPO config per (variant, seed)."""
+    """The validated SFT config and one GRPO config per (variant, seed), seed by seed."""
     from trainers.config import GRPOConfig, SFTConfig
 
     shared = {"env_id": abl.env_id, "env_kwargs": abl.env_kwargs, "max_turns": abl.max_turns}
     sft = build(SFTConfig, {**shared, "seed": abl.seed, "model": abl.preset, "output_dir": str(out / "sft"),
                             "data_path": str(out / "data" / "cold_start.jsonl"), **abl.sft}, "ablation section sft")
     runs = {}
-    for name, tool_reward, mode in abl.variants():
-        for seed in abl.run_seeds():
+    # seed-major: a grid stopped part-way holds every variant for the seeds it finished (--resume adds the rest)
+    for seed in abl.run_seeds():
+        for name, tool_reward, mode in abl.variants():
             values = _merge({**shared, "model": str(out / "sft" / "final"), "eval_seed": abl.eval.seed,
                              "rollout": dataclasses.asdict(abl.rollout)}, abl.grpo)
             values = _merge(values, {"seed": seed, "output_dir": str(out / "runs" / name.replace("/", "_") / f"seed{seed}"),
