@@ -32,7 +32,9 @@ class Decoded:
     kv: list[KV] | None
 
 
-def _scores(logits: torch.Tensor, temperature: float, suppress: Sequence[int], vocab_limit: int | None) -> torch.Tensor:
+def masked_scores(logits: torch.Tensor, temperature: float, suppress: Sequence[int], vocab_limit: int | None
+                  ) -> torch.Tensor:
+    """The scores sampled from: suppressed ids and ids from ``vocab_limit`` on at ``-inf``, then / temperature."""
     scores = logits.float()
     vocab_limit = vocab_limit if vocab_limit and vocab_limit < scores.shape[1] else None
     if suppress or vocab_limit:
@@ -80,7 +82,7 @@ def sample(model: torch.nn.Module, ids: torch.Tensor, mask: torch.Tensor, cache:
     kept: list[KV | None] = [None] * batch
     logits = out.logits[:, -1]
     for t in range(1, max_new_tokens + 1):
-        scores = _scores(logits, temperature or 1.0, suppress, vocab_limit)
+        scores = masked_scores(logits, temperature or 1.0, suppress, vocab_limit)
         logp = torch.log_softmax(scores, dim=-1)
         if temperature > 0:
             nxt = torch.multinomial(torch.softmax(scores, dim=-1), num_samples=1).squeeze(1)

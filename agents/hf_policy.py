@@ -85,15 +85,8 @@ class _LogprobRecorder(LogitsProcessor):
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         self.collect(input_ids[:, -1])
-        limit = self.vocab_limit if self.vocab_limit and self.vocab_limit < scores.shape[1] else None
-        if self.suppress or limit:
-            scores = scores.clone()
-            scores[:, self.suppress] = float("-inf")
-            if limit:  # embedding rows past the tokenizer (padding to a multiple of 64/128) are no tokens
-                scores[:, limit:] = float("-inf")
-        if self.temperature != 1.0:
-            scores = scores / self.temperature
-        self.prev = torch.log_softmax(scores.float(), dim=-1)
+        scores = decode.masked_scores(scores, self.temperature, self.suppress, self.vocab_limit)
+        self.prev = torch.log_softmax(scores, dim=-1)
         return scores
 
     def collect(self, last_ids: torch.Tensor) -> None:
